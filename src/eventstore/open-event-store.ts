@@ -1,0 +1,20 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import type { EventStore } from './event-store.js';
+import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
+
+/**
+ * KurrentDB when a connection string is configured, else the embedded SQLite
+ * file in the data directory. The KurrentDB client (and its native reader) is
+ * loaded only when it is used.
+ */
+export async function openEventStore(
+  config: Pick<Config, 'kurrentDbConnectionString' | 'dataDir' | 'sqliteSynchronous'>,
+): Promise<EventStore> {
+  if (config.kurrentDbConnectionString) {
+    throw new Error('KURRENTDB_CONNECTION_STRING is set, but this build has no KurrentDB adapter yet');
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), synchronous: config.sqliteSynchronous });
+}

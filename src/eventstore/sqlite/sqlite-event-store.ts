@@ -1,0 +1,278 @@
+import Database from 'better-sqlite3';
+import type {
+  AllFilter,
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  ReadStreamResult,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.js';
+import { DuplicateEventId, EventStoreUnavailable, WrongExpectedVersion } from '../errors.js';
+import { allFilterSql } from './all-filter-sql.js';
+import { EVENT_COLUMNS, type EventRow, INSERT_EVENT_SQL, migrateEventsSchema } from './schema.js';
+import { SqliteAllSubscription, type SubscriptionSource } from './sqlite-subscription.js';
+
+export interface SqliteEventStoreOptions {
+  /** A file path, or `:memory:` for a store that lives as long as the process. */
+  filename: string;
+  /**
+   * `NORMAL` (default) loses nothing on a process crash or kill -9 in WAL mode;
+   * `FULL` also survives a power loss, at the cost of an fsync per append.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** How often an idle subscription looks for appends made by another process. */
+  pollIntervalMs?: number;
+}
+
+const READ_BATCH = 1_000;
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    position: row[0],
+    streamName: row[1],
+    revision: row[2],
+    id: row[3],
+    type: row[4],
+    data: JSON.parse(row[5]),
+    metadata: JSON.parse(row[6]),
+    createdAt: new Date(row[7]),
+  };
+}
+
+function describe(filename: string): string {
+  return filename === ':memory:' ? 'sqlite-memory' : 'sqlite-file';
+}
+
+export class SqliteEventStore implements EventStore, SubscriptionSource {
+  readonly kind: string;
+  private readonly db: Database.Database;
+  private readonly pollIntervalMs: number;
+  private waiters: (() => void)[] = [];
+  private isClosed = false;
+
+  private readonly insertEvent: Database.Statement;
+  private readonly lastRevisionOf: Database.Statement;
+  private readonly eventById: Database.Statement;
+  private readonly maxPosition: Database.Statement;
+  private readonly filteredReads = new Map<string, Database.Statement>();
+  private readonly appendInTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.kind = describe(options.filename);
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.db = new Database(options.filename);
+    if (options.filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    migrateEventsSchema(this.db);
+
+    this.insertEvent = this.db.prepare(INSERT_EVENT_SQL);
+    this.lastRevisionOf = this.db
+      .prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
+      .pluck();
+    this.eventById = this.db.prepare('SELECT stream, revision, position FROM events WHERE id = ?').raw();
+    this.maxPosition = this.db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck();
+    this.appendInTransaction = this.db.transaction((stream, events, expected) => this.appendNow(stream, events, expected));
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  async appendToStream(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    if (events.length === 0) throw new RangeError('appendToStream needs at least one event');
+    const result = this.appendInTransaction(streamName, events, options?.expectedRevision ?? 'any');
+    this.wakeSubscribers();
+    return result;
+  }
+
+  private appendNow(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
+    const current = this.lastRevisionOf.get(stream) as number | undefined;
+    const duplicate = this.eventById.get(events[0]!.id) as [string, number, number] | undefined;
+    if (duplicate) return this.repeatOfEarlierAppend(stream, events, expected, current, duplicate);
+
+    if (!revisionMatches(expected, current)) throw new WrongExpectedVersion(stream, expected, current ?? 'no_stream');
+
+    let revision = current ?? -1;
+    let position = 0;
+    const now = Date.now();
+    for (const event of events) {
+      revision += 1;
+      const info = this.insertEvent.run(
+        stream,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata ?? {}),
+        now,
+      );
+      position = Number(info.lastInsertRowid);
+    }
+    return { nextRevision: revision, position };
+  }
+
+  /** An append whose first event is already stored: a retry of a write that succeeded, or a conflict. */
+  private repeatOfEarlierAppend(
+    stream: string,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+    current: number | undefined,
+    [duplicateStream, firstRevision]: [string, number, number],
+  ): AppendResult {
+    if (duplicateStream !== stream) throw new DuplicateEventId(events[0]!.id, stream);
+    const expectedBefore = firstRevision - 1;
+    const sameExpectation =
+      expected === 'any' ||
+      (expected === 'stream_exists' && firstRevision > 0) ||
+      (expected === 'no_stream' && firstRevision === 0) ||
+      expected === expectedBefore;
+    if (!sameExpectation) throw new WrongExpectedVersion(stream, expected, current ?? 'no_stream');
+
+    let last: [string, number, number] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      last = this.eventById.get(events[i]!.id) as [string, number, number] | undefined;
+      if (!last || last[0] !== stream || last[1] !== firstRevision + i) {
+        throw new WrongExpectedVersion(stream, expected, current ?? 'no_stream');
+      }
+    }
+    return { nextRevision: last![1], position: last![2] };
+  }
+
+  async readStream(streamName: string, options?: ReadStreamOptions): Promise<ReadStreamResult> {
+    this.assertOpen();
+    const backwards = options?.direction === 'backwards';
+    const from = options?.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const limit = options?.maxCount ?? -1;
+    const sql = backwards
+      ? `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
+      : `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`;
+    const rows = this.statement(sql).all(streamName, from, limit) as EventRow[];
+    if (rows.length === 0 && this.lastRevisionOf.get(streamName) === undefined) {
+      return { streamExists: false, events: [] };
+    }
+    return { streamExists: true, events: rows.map(toRecorded) };
+  }
+
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    const filter = options?.filter;
+    let after = options?.afterPosition ?? 0;
+    let remaining = options?.maxCount ?? Number.POSITIVE_INFINITY;
+    // A plain iterator over batches: an async generator would cost a promise hop per event.
+    return {
+      [Symbol.asyncIterator]: () => {
+        let batch: RecordedEvent[] = [];
+        let index = 0;
+        return {
+          next: async (): Promise<IteratorResult<RecordedEvent>> => {
+            if (index === batch.length) {
+              if (remaining <= 0) return { done: true, value: undefined };
+              this.assertOpen();
+              batch = this.readBatchAfter(after, Math.min(READ_BATCH, remaining), filter);
+              index = 0;
+              if (batch.length === 0) return { done: true, value: undefined };
+              remaining -= batch.length;
+              after = batch[batch.length - 1]!.position;
+            }
+            return { done: false, value: batch[index++]! };
+          },
+        };
+      },
+    };
+  }
+
+  readBatchAfter(position: number, limit: number, filter: AllFilter | undefined): RecordedEvent[] {
+    const { where, params } = allFilterSql(filter);
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ?${where} ORDER BY position LIMIT ?`;
+    const rows = this.statement(sql).all(position, ...params, limit) as EventRow[];
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(options?: SubscribeToAllOptions): AllSubscription {
+    this.assertOpen();
+    const after = options?.afterPosition === 'end' ? this.currentHeadPosition() : (options?.afterPosition ?? 0);
+    return new SqliteAllSubscription(this, after, options?.filter, this.pollIntervalMs);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.currentHeadPosition();
+  }
+
+  currentHeadPosition(): number {
+    this.assertOpen();
+    return this.maxPosition.get() as number;
+  }
+
+  waitForAppend(pollMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, pollMs);
+      timer.unref();
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async ping(): Promise<void> {
+    try {
+      this.assertOpen();
+      this.statement('SELECT 1').get();
+    } catch (error) {
+      throw new EventStoreUnavailable('The SQLite event store does not answer', { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.wakeSubscribers();
+    this.db.close();
+  }
+
+  /** Direct access for the read-model store and the benchmark's bare baseline, which share the file. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  private wakeSubscribers(): void {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.filteredReads.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (statement.reader && sql.startsWith(`SELECT ${EVENT_COLUMNS}`)) statement.raw();
+      this.filteredReads.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private assertOpen(): void {
+    if (this.isClosed) throw new EventStoreUnavailable('The event store is closed');
+  }
+}
+
+function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === undefined;
+    case 'stream_exists':
+      return current !== undefined;
+    default:
+      return current === expected;
+  }
+}
