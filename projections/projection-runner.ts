@@ -1,0 +1,194 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { AllSubscription, EventStore, RecordedEvent } from '../src/eventstore/event-store.js';
+import type { Logger } from '../src/logging/logger.js';
+import type { Projection } from './projection.js';
+import type { ReadModelDatabase } from './read-model-database.js';
+
+export class ProjectionTimeout extends Error {
+  override readonly name = 'ProjectionTimeout';
+  constructor(projection: string, position: number, reached: number, timeoutMs: number) {
+    super(`Projection ${projection} did not reach position ${position} within ${timeoutMs} ms (it is at ${reached})`);
+  }
+}
+
+export interface ProjectionRunnerOptions {
+  /** Most events applied in one transaction. */
+  maxBatch?: number;
+  /** Wait before resubscribing after the store dropped the subscription. */
+  retryDelayMs?: number;
+}
+
+interface Waiter {
+  position: number;
+  resolve(): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const IDLE = Symbol('idle');
+
+/**
+ * Feeds one projection from the store: resumes after its checkpoint, applies
+ * events in batched transactions (a batch closes as soon as no event is ready),
+ * and lets callers wait until it has passed a position.
+ */
+export class ProjectionRunner {
+  private position = 0;
+  private subscription: AllSubscription | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private failure: Error | undefined;
+  private waiters: Waiter[] = [];
+  private readonly maxBatch: number;
+  private readonly retryDelayMs: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelDatabase,
+    readonly projection: Projection,
+    private readonly logger: Logger,
+    options: ProjectionRunnerOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 1_000;
+    this.retryDelayMs = options.retryDelayMs ?? 1_000;
+    const { db } = readModels;
+    projection.setup(db);
+    const checkpoint = readModels.checkpoint(projection.name);
+    if (checkpoint && checkpoint.version !== projection.version) {
+      logger.info({ projection: projection.name, from: checkpoint.version, to: projection.version }, 'projection changed; rebuilding');
+      this.resetTables();
+    } else {
+      this.position = checkpoint?.position ?? 0;
+    }
+  }
+
+  /** The last position whose effects are committed. */
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.unsubscribe();
+    await this.running;
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error(`Projection ${this.projection.name} stopped`));
+    }
+  }
+
+  /** Resolves once everything up to `position` is applied. */
+  waitForPosition(position: number, timeoutMs = 5_000): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.position >= position) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        position,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(new ProjectionTimeout(this.projection.name, position, this.position, timeoutMs));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private resetTables(): void {
+    const { db } = this.readModels;
+    db.transaction(() => {
+      this.projection.reset(db);
+      this.projection.setup(db);
+      this.readModels.saveCheckpoint(this.projection.name, { version: this.projection.version, position: 0 });
+    })();
+    this.position = 0;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.follow();
+      } catch (error) {
+        if (this.stopped) return;
+        if (this.failure) return;
+        this.logger.warn({ err: error, projection: this.projection.name }, 'projection subscription dropped; resubscribing');
+        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
+      }
+    }
+  }
+
+  private async follow(): Promise<void> {
+    const subscription = this.store.subscribeToAll({ afterPosition: this.position, filter: this.projection.filter });
+    this.subscription = subscription;
+    const iterator = subscription[Symbol.asyncIterator]();
+    const pending: RecordedEvent[] = [];
+    for (;;) {
+      const next = iterator.next();
+      let result = pending.length > 0 ? await Promise.race([next, nextTurn(IDLE)]) : await next;
+      if (result === IDLE) {
+        this.commit(pending);
+        result = await next;
+      }
+      if (result.done) {
+        this.commit(pending);
+        return;
+      }
+      const message = result.value;
+      if (message.kind === 'caughtUp') {
+        this.commit(pending);
+        this.advanceTo(message.position);
+        continue;
+      }
+      pending.push(message.event);
+      if (pending.length >= this.maxBatch) this.commit(pending);
+    }
+  }
+
+  private commit(pending: RecordedEvent[]): void {
+    if (pending.length === 0) return;
+    const { db } = this.readModels;
+    const last = pending[pending.length - 1]!.position;
+    try {
+      db.transaction(() => {
+        for (const event of pending) this.projection.apply(db, event);
+        this.readModels.saveCheckpoint(this.projection.name, { version: this.projection.version, position: last });
+      })();
+    } catch (error) {
+      // A fold that cannot apply an event would make the read model diverge; stop rather than skip it.
+      this.failure = new Error(`Projection ${this.projection.name} failed to apply events up to ${last}`, { cause: error });
+      this.logger.error({ err: error, projection: this.projection.name, position: last }, 'projection failed; stopped');
+      this.stopped = true;
+      for (const waiter of this.waiters.splice(0)) {
+        clearTimeout(waiter.timer);
+        waiter.reject(this.failure);
+      }
+      throw this.failure;
+    }
+    pending.length = 0;
+    this.advanceTo(last);
+  }
+
+  private advanceTo(position: number): void {
+    if (position <= this.position) return;
+    this.position = position;
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (waiter.position <= position) {
+        clearTimeout(waiter.timer);
+        waiter.resolve();
+      } else still.push(waiter);
+    }
+    this.waiters = still;
+  }
+
+  /** Health: undefined while the projection is fine. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+}

@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface Checkpoint {
+  version: number;
+  position: number;
+}
+
+/**
+ * The local database that holds read models and their checkpoints. Each
+ * gateway instance has its own: it is derived data, rebuilt from the log.
+ */
+export class ReadModelDatabase {
+  readonly db: Database.Database;
+  private readonly readCheckpoint: Database.Statement;
+  private readonly writeCheckpoint: Database.Statement;
+
+  constructor(filename: string) {
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.db = new Database(filename);
+    if (filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        projection TEXT PRIMARY KEY,
+        version    INTEGER NOT NULL,
+        position   INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `);
+    this.readCheckpoint = this.db.prepare('SELECT version, position FROM checkpoints WHERE projection = ?');
+    this.writeCheckpoint = this.db.prepare(
+      `INSERT INTO checkpoints (projection, version, position) VALUES (?, ?, ?)
+       ON CONFLICT (projection) DO UPDATE SET version = excluded.version, position = excluded.position`,
+    );
+  }
+
+  checkpoint(projection: string): Checkpoint | undefined {
+    return this.readCheckpoint.get(projection) as Checkpoint | undefined;
+  }
+
+  saveCheckpoint(projection: string, checkpoint: Checkpoint): void {
+    this.writeCheckpoint.run(projection, checkpoint.version, checkpoint.position);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
