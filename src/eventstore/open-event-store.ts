@@ -13,7 +13,8 @@ export async function openEventStore(
   config: Pick<Config, 'kurrentDbConnectionString' | 'dataDir' | 'sqliteSynchronous'>,
 ): Promise<EventStore> {
   if (config.kurrentDbConnectionString) {
-    throw new Error('KURRENTDB_CONNECTION_STRING is set, but this build has no KurrentDB adapter yet');
+    const { createKurrentDbEventStore } = await import('./kurrentdb/kurrentdb-event-store.js');
+    return createKurrentDbEventStore(config.kurrentDbConnectionString);
   }
   mkdirSync(config.dataDir, { recursive: true });
   return new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), synchronous: config.sqliteSynchronous });

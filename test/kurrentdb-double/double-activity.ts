@@ -1,0 +1,12 @@
+/** What the double has been asked to do, so tests can see resubscriptions and backpressure from the server's side. */
+export interface DoubleActivity {
+  appends: number;
+  reads: number;
+  subscriptions: number;
+  /** Events written to subscription calls (accepted by gRPC, not necessarily received by the client yet). */
+  subscriptionEventsSent: number;
+}
+
+export function noActivity(): DoubleActivity {
+  return { appends: 0, reads: 0, subscriptions: 0, subscriptionEventsSent: 0 };
+}
