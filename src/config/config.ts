@@ -15,6 +15,9 @@ const environmentSchema = z.object({
   HOOKGATE_SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   KURRENTDB_CONNECTION_STRING: z.string().min(1).optional(),
   HOOKGATE_ALLOW_HTTP: booleanFlag,
+  HOOKGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  HOOKGATE_ENCRYPTION_KEY: z.string().min(1).optional(),
+  HOOKGATE_READ_MODEL_PATH: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -26,6 +29,10 @@ export interface Config {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   kurrentDbConnectionString: string | undefined;
   allowHttp: boolean;
+  adminToken: string | undefined;
+  encryptionKey: string | undefined;
+  /** The read-model database: a file, or `:memory:` to rebuild from the log at every start. */
+  readModelPath: string;
 }
 
 /** Reads the configuration from the environment; a bad value stops the start with the variable's name. */
@@ -45,5 +52,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sqliteSynchronous: env.HOOKGATE_SQLITE_SYNCHRONOUS,
     kurrentDbConnectionString: env.KURRENTDB_CONNECTION_STRING,
     allowHttp: env.HOOKGATE_ALLOW_HTTP,
+    adminToken: env.HOOKGATE_ADMIN_TOKEN,
+    encryptionKey: env.HOOKGATE_ENCRYPTION_KEY,
+    readModelPath:
+      env.HOOKGATE_READ_MODEL_PATH === ':memory:'
+        ? ':memory:'
+        : resolve(env.HOOKGATE_READ_MODEL_PATH ?? `${env.HOOKGATE_DATA_DIR}/readmodels.db`),
   };
 }

@@ -1,25 +1,102 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ProjectionRunner } from '../../projections/projection-runner.js';
+import { ReadModelDatabase } from '../../projections/read-model-database.js';
+import { tenantProjection } from '../../projections/tenants/tenant-projection.js';
+import { TenantQueries } from '../../projections/tenants/tenant-queries.js';
+import { webhookProjection } from '../../projections/webhooks/webhook-projection.js';
+import { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
+import { authenticate } from '../access/authenticate.js';
+import type { Services } from '../application/services.js';
+import { TenantAdmin } from '../application/tenants/tenant-admin.js';
+import { WebhookHistory } from '../application/webhooks/webhook-history.js';
+import { WebhookRegistry } from '../application/webhooks/webhook-registry.js';
 import type { Config } from '../config/config.js';
 import type { EventStore } from '../eventstore/event-store.js';
+import { createHookgateYoga } from '../graphql/create-yoga.js';
+import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logging/logger.js';
+import { type Clock, systemClock } from '../ports/clock.js';
+import { type IdGenerator, uuidGenerator } from '../ports/ids.js';
+import { loadEncryptionKeys } from '../secrets/encryption-keys.js';
+import { SecretBox } from '../secrets/secret-box.js';
 import { handleHealthCheck } from './health-check.js';
 
 export interface AppDependencies {
   config: Config;
   store: EventStore;
   logger: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
 }
 
 export interface App {
-  /** Listens on the configured host and port; resolves with the base url. */
+  /** Catches the read models up, creates the default tenant on a new development store, listens; resolves with the base url. */
   start(): Promise<string>;
-  /** Stops accepting requests, closes open connections, then closes the store. */
+  /** Stops accepting requests, closes open connections, stops the projections, then closes the store. */
   stop(): Promise<void>;
   readonly server: Server;
+  readonly services: Services;
 }
 
-export function buildApp({ config, store, logger }: AppDependencies): App {
+const WRITE_VISIBLE_TIMEOUT_MS = 10_000;
+
+export function buildApp({ config, store, logger, clock = systemClock, ids = uuidGenerator }: AppDependencies): App {
+  const secrets = new SecretBox(
+    loadEncryptionKeys({
+      fromEnvironment: config.encryptionKey,
+      dataDir: config.dataDir,
+      mayCreateKeyFile: !config.kurrentDbConnectionString,
+    }),
+  );
+  const readModels = new ReadModelDatabase(config.readModelPath);
+  const webhookRunner = new ProjectionRunner(store, readModels, webhookProjection, logger);
+  const tenantRunner = new ProjectionRunner(store, readModels, tenantProjection, logger);
+  const runners = [webhookRunner, tenantRunner];
+  const webhookQueries = new WebhookQueries(readModels.db);
+  const tenantQueries = new TenantQueries(readModels.db);
+
+  const services: Services = {
+    webhooks: new WebhookRegistry({
+      store,
+      secrets,
+      clock,
+      ids,
+      allowHttp: config.allowHttp,
+      readModel: {
+        webhook: (tenantId, id) => webhookQueries.webhook(tenantId, id),
+        waitForPosition: (position) => webhookRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS),
+      },
+    }),
+    webhookQueries,
+    webhookHistory: new WebhookHistory(store),
+    tenants: new TenantAdmin({
+      store,
+      clock,
+      ids,
+      readModel: {
+        tenant: (id) => tenantQueries.tenant(id),
+        apiKeys: (tenantId) => tenantQueries.apiKeys(tenantId),
+        waitForPosition: (position) => tenantRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS),
+      },
+    }),
+    tenantQueries,
+  };
+
+  const yoga = createHookgateYoga({
+    schema,
+    logger,
+    production: config.production,
+    context: async (request) => ({
+      actor: authenticate(request.headers.get('authorization'), config.adminToken, {
+        activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash),
+      }),
+      correlationId: request.headers.get('x-correlation-id')?.slice(0, 128) || randomUUID(),
+      services,
+    }),
+  });
+
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       logger.error({ err: error, url: req.url }, 'request failed');
@@ -31,7 +108,12 @@ export function buildApp({ config, store, logger }: AppDependencies): App {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      await handleHealthCheck(store, req, res);
+      const failed = runners.find((runner) => runner.error);
+      await handleHealthCheck(store, req, res, failed?.error);
+      return;
+    }
+    if (path === yoga.graphqlEndpoint) {
+      await yoga.handleNodeRequestAndResponse(req, res);
       return;
     }
     res.statusCode = 404;
@@ -39,12 +121,25 @@ export function buildApp({ config, store, logger }: AppDependencies): App {
     res.end(JSON.stringify({ error: 'not found' }));
   }
 
+  async function bootstrapDefaultTenant(): Promise<void> {
+    if (config.production || (await store.headPosition()) !== 0) return;
+    const { tenant, apiKey } = await services.tenants.createTenant('system', randomUUID(), 'default', 'default');
+    logger.info({ tenantId: tenant.id, apiKeyId: apiKey.key.keyId }, 'created the default tenant');
+    // Printed once, outside the structured log, so that a newcomer sees it and the log keeps no secret.
+    process.stdout.write(
+      `\nhookgate: a new store, so a "default" tenant was created. Its API key (shown only now):\n\n    ${apiKey.plaintext}\n\n`,
+    );
+  }
+
   let stopping: Promise<void> | undefined;
 
   return {
     server,
-    start: () =>
-      new Promise((resolve, reject) => {
+    services,
+    start: async () => {
+      for (const runner of runners) runner.start();
+      await bootstrapDefaultTenant();
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
@@ -52,7 +147,8 @@ export function buildApp({ config, store, logger }: AppDependencies): App {
           const host = address.includes(':') ? `[${address}]` : address;
           resolve(`http://${host}:${port}`);
         });
-      }),
+      });
+    },
     stop: () => {
       stopping ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -60,6 +156,8 @@ export function buildApp({ config, store, logger }: AppDependencies): App {
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
+        await Promise.all(runners.map((runner) => runner.stop()));
+        readModels.close();
         await store.close();
       })();
       return stopping;

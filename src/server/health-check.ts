@@ -3,8 +3,13 @@ import type { EventStore } from '../eventstore/event-store.js';
 
 const PING_TIMEOUT_MS = 2_000;
 
-/** 200 while the event store answers, 503 when it does not (or not in time). */
-export async function handleHealthCheck(store: EventStore, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** 200 while the event store answers and the read models keep up; 503 when not. */
+export async function handleHealthCheck(
+  store: EventStore,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  projectionFailure?: Error,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
@@ -12,6 +17,7 @@ export async function handleHealthCheck(store: EventStore, _req: IncomingMessage
   let body: { status: string; store: string; error?: string };
   try {
     await Promise.race([store.ping(), timeout]);
+    if (projectionFailure) throw projectionFailure;
     res.statusCode = 200;
     body = { status: 'ok', store: store.kind };
   } catch (error) {

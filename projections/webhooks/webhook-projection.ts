@@ -1,0 +1,74 @@
+import type Database from 'better-sqlite3';
+import { evolveWebhook, initialWebhookState, type Webhook, type WebhookEvent, type WebhookState } from '../../src/domain/webhook/webhook-events.js';
+import { WEBHOOK_STREAM_PREFIX } from '../../src/streams/stream-names.js';
+import type { Projection } from '../projection.js';
+
+/**
+ * The webhook read model: the folded webhook (with the domain's own `evolve`)
+ * as a document, plus the columns that queries filter and sort on.
+ */
+export const webhookProjection: Projection = {
+  name: 'webhooks',
+  version: 1,
+  filter: { streamNamePrefixes: [WEBHOOK_STREAM_PREFIX] },
+
+  setup(db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS webhooks (
+        id         TEXT PRIMARY KEY,
+        tenant_id  TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        product_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        position   INTEGER NOT NULL,
+        doc        TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS webhooks_tenant_created ON webhooks (tenant_id, created_at, id);
+      CREATE INDEX IF NOT EXISTS webhooks_tenant_product ON webhooks (tenant_id, product_id);
+    `);
+  },
+
+  reset(db) {
+    db.exec('DROP TABLE IF EXISTS webhooks');
+  },
+
+  apply(db, recorded) {
+    const id = recorded.streamName.slice(WEBHOOK_STREAM_PREFIX.length);
+    const row = statements(db).load.get(id) as { doc: string } | undefined;
+    const before: WebhookState = row ? (JSON.parse(row.doc) as Webhook) : initialWebhookState();
+    const after = evolveWebhook(before, { type: recorded.type, data: recorded.data } as WebhookEvent);
+    if (!after.exists) return;
+    statements(db).save.run(
+      after.id,
+      after.tenantId,
+      after.state,
+      after.productId,
+      after.createdAt,
+      after.updatedAt,
+      after.version,
+      recorded.position,
+      JSON.stringify(after),
+    );
+  },
+};
+
+const prepared = new WeakMap<Database.Database, { load: Database.Statement; save: Database.Statement }>();
+
+function statements(db: Database.Database) {
+  let s = prepared.get(db);
+  if (!s) {
+    s = {
+      load: db.prepare('SELECT doc FROM webhooks WHERE id = ?'),
+      save: db.prepare(
+        `INSERT INTO webhooks (id, tenant_id, state, product_id, created_at, updated_at, version, position, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, product_id = excluded.product_id,
+           updated_at = excluded.updated_at, version = excluded.version, position = excluded.position, doc = excluded.doc`,
+      ),
+    };
+    prepared.set(db, s);
+  }
+  return s;
+}

@@ -1,0 +1,14 @@
+import type { TenantQueries } from '../../projections/tenants/tenant-queries.js';
+import type { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
+import type { TenantAdmin } from './tenants/tenant-admin.js';
+import type { WebhookHistory } from './webhooks/webhook-history.js';
+import type { WebhookRegistry } from './webhooks/webhook-registry.js';
+
+/** Everything the API layer may call: use cases and read models. */
+export interface Services {
+  webhooks: WebhookRegistry;
+  webhookQueries: WebhookQueries;
+  webhookHistory: WebhookHistory;
+  tenants: TenantAdmin;
+  tenantQueries: TenantQueries;
+}

@@ -1,0 +1,13 @@
+import { actorLabel } from '../access/actor.js';
+import { targetTenant } from '../access/target-tenant.js';
+import type { RequestMeta } from '../application/request-meta.js';
+import type { GraphQLContext } from './context.js';
+
+/** The request as the application layer sees it: acting tenant, actor and correlation id. */
+export function requestMeta(context: GraphQLContext, requestedTenantId?: string | null): RequestMeta {
+  return {
+    tenantId: targetTenant(context.actor, requestedTenantId),
+    actor: actorLabel(context.actor),
+    correlationId: context.correlationId,
+  };
+}
