@@ -113,7 +113,7 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
       return;
     }
     if (path === yoga.graphqlEndpoint) {
-      await yoga.handleNodeRequestAndResponse(req, res);
+      await yoga.requestListener(req, res);
       return;
     }
     res.statusCode = 404;
