@@ -76,7 +76,7 @@ builder.queryFields((t) => ({
     description: 'The tenant of the API key making the request (or the named one, with the admin token).',
     authScopes: { tenant: true, admin: true },
     args: { id: t.arg.id({ required: false }) },
-    resolve: (_root, { id }, ctx) => ctx.services.tenants.tenant(requestMeta(ctx, id == null ? null : String(id)).tenantId),
+    resolve: (_root, { id }, ctx) => ctx.services.tenants.tenant(requestMeta(ctx, id).tenantId),
   }),
   tenants: t.field({
     type: [TenantRef],
@@ -100,7 +100,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true, tenant: true },
     args: { input: t.arg({ type: IssueApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const issued = await ctx.services.tenants.issueApiKey(requestMeta(ctx, input.tenantId == null ? null : String(input.tenantId)), input.name ?? null);
+      const issued = await ctx.services.tenants.issueApiKey(requestMeta(ctx, input.tenantId), input.name ?? null);
       return { apiKey: issued.key, key: issued.plaintext };
     },
   }),
@@ -110,7 +110,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RevokeApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       apiKey: await ctx.services.tenants.revokeApiKey(
-        requestMeta(ctx, input.tenantId == null ? null : String(input.tenantId)),
+        requestMeta(ctx, input.tenantId),
         String(input.keyId),
       ),
     }),
@@ -121,7 +121,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateTenantSettingsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       tenant: await ctx.services.tenants.updateSettings(
-        requestMeta(ctx, input.tenantId == null ? null : String(input.tenantId)),
+        requestMeta(ctx, input.tenantId),
         input.disabledEventTypes,
       ),
     }),
