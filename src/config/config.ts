@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -18,6 +19,14 @@ const environmentSchema = z.object({
   HOOKGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   HOOKGATE_ENCRYPTION_KEY: z.string().min(1).optional(),
   HOOKGATE_READ_MODEL_PATH: z.string().min(1).optional(),
+  HOOKGATE_ALLOW_PRIVATE_TARGETS: booleanFlag,
+  HOOKGATE_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(1).max(300_000).default(15_000),
+  HOOKGATE_RETRY_SCHEDULE: z.string().min(1).optional(),
+  HOOKGATE_DISABLE_AFTER: z.string().min(1).default('5d'),
+  HOOKGATE_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(256),
+  HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK: z.coerce.number().int().min(1).max(1_000).default(16),
+  HOOKGATE_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  HOOKGATE_INSTANCE_ID: z.string().min(1).max(128).optional(),
 });
 
 export interface Config {
@@ -33,6 +42,20 @@ export interface Config {
   encryptionKey: string | undefined;
   /** The read-model database: a file, or `:memory:` to rebuild from the log at every start. */
   readModelPath: string;
+  /** Lets deliveries and registrations reach loopback, private and link-local addresses (tests, local development). */
+  allowPrivateTargets: boolean;
+  deliveryTimeoutMs: number;
+  /** Raw `HOOKGATE_RETRY_SCHEDULE` (e.g. `0,5s,5m`); parsed by the delivery module, undefined for the default schedule. */
+  retrySchedule: string | undefined;
+  /** Raw `HOOKGATE_DISABLE_AFTER` (e.g. `5d`): how long a webhook may fail every delivery before it is deactivated. */
+  disableAfter: string;
+  /** Requests in flight at once, over all webhooks and per webhook. */
+  deliveryConcurrency: number;
+  deliveryConcurrencyPerWebhook: number;
+  /** Messages a GraphQL subscriber may fall behind before it is cut off. */
+  subscriptionBuffer: number;
+  /** Names this gateway among several sharing a KurrentDB (the consumer name in its persistent subscription). */
+  instanceId: string;
 }
 
 /** Reads the configuration from the environment; a bad value stops the start with the variable's name. */
@@ -58,5 +81,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       env.HOOKGATE_READ_MODEL_PATH === ':memory:'
         ? ':memory:'
         : resolve(env.HOOKGATE_READ_MODEL_PATH ?? `${env.HOOKGATE_DATA_DIR}/readmodels.db`),
+    allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS,
+    deliveryTimeoutMs: env.HOOKGATE_DELIVERY_TIMEOUT_MS,
+    retrySchedule: env.HOOKGATE_RETRY_SCHEDULE,
+    disableAfter: env.HOOKGATE_DISABLE_AFTER,
+    deliveryConcurrency: env.HOOKGATE_DELIVERY_CONCURRENCY,
+    deliveryConcurrencyPerWebhook: env.HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK,
+    subscriptionBuffer: env.HOOKGATE_SUBSCRIPTION_BUFFER,
+    instanceId: env.HOOKGATE_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
   };
 }
