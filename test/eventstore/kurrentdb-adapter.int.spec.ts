@@ -1,51 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore, NewEvent, RecordedEvent, SubscriptionMessage } from '../../src/eventstore/event-store.js';
+import type { EventStore, NewEvent } from '../../src/eventstore/event-store.js';
 import { EventStoreUnavailable } from '../../src/eventstore/errors.js';
 import { createKurrentDbEventStore } from '../../src/eventstore/kurrentdb/kurrentdb-event-store.js';
-import { startKurrentDbDouble, type KurrentDbDouble } from '../kurrentdb-double/kurrentdb-double.js';
+import type { KurrentDbDouble } from '../kurrentdb-double/kurrentdb-double.js';
+import {
+  appendToDoubleLog,
+  collect,
+  newEvent,
+  nextEvent,
+  startDoubleWithStore,
+  type DoubleWithStore,
+} from './kurrentdb-double-fixture.js';
 
 /** KurrentDB specifics the shared contract does not pin down, against the in-process double. */
 describe('kurrentdb adapter', () => {
+  let fixture: DoubleWithStore;
   let double: KurrentDbDouble;
   let store: EventStore;
 
   beforeAll(async () => {
-    double = await startKurrentDbDouble();
     // A tiny page size so that reads of $all cross page boundaries in every test.
-    store = createKurrentDbEventStore(double.connectionString, { readAllPageSize: 3, subscriptionBufferSize: 16 });
+    fixture = await startDoubleWithStore({ readAllPageSize: 3, subscriptionBufferSize: 16 });
+    ({ double, store } = fixture);
   });
-  afterAll(async () => {
-    await store.close();
-    await double.stop();
-  });
+  afterAll(() => fixture.stop());
 
-  const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
-    id: randomUUID(),
-    type,
-    data: data as NewEvent['data'],
-    metadata: { tenantId: 'tenant-1' },
-  });
+  const event = (type: string, data: Record<string, unknown> = {}): NewEvent =>
+    newEvent(type, data, { tenantId: 'tenant-1' });
 
   /** KurrentDB writes its own `$` events (statistics, settings, projections) into $all at any time. */
   function serverWritesSystemEvent(): void {
-    double.log.append('$stats-127.0.0.1:2113', { kind: 'any' }, [
-      { id: randomUUID(), type: '$statsCollected', contentType: 'application/json', data: Buffer.from('{}'), customMetadata: Buffer.from('') },
-    ]);
-  }
-
-  async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-    const out: RecordedEvent[] = [];
-    for await (const e of iterable) out.push(e);
-    return out;
-  }
-
-  async function nextEvent(iterator: AsyncIterator<SubscriptionMessage>): Promise<RecordedEvent> {
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) throw new Error('subscription ended');
-      if (next.value.kind === 'event') return next.value.event;
-    }
+    appendToDoubleLog(double, '$stats-127.0.0.1:2113', ['$statsCollected']);
   }
 
   it('never surfaces the server’s own $ events, in reads, subscriptions or the head position', async () => {

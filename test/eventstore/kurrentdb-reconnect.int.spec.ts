@@ -1,54 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventStore, NewEvent, RecordedEvent, SubscriptionMessage } from '../../src/eventstore/event-store.js';
+import type { EventStore, RecordedEvent } from '../../src/eventstore/event-store.js';
 import { EventStoreUnavailable } from '../../src/eventstore/errors.js';
 import { createKurrentDbEventStore } from '../../src/eventstore/kurrentdb/kurrentdb-event-store.js';
-import { startKurrentDbDouble, type KurrentDbDouble } from '../kurrentdb-double/kurrentdb-double.js';
+import type { KurrentDbDouble } from '../kurrentdb-double/kurrentdb-double.js';
+import {
+  appendToDoubleLog,
+  newEvent as event,
+  startDoubleWithStore,
+  takeEvents as take,
+  type DoubleWithStore,
+} from './kurrentdb-double-fixture.js';
 
 /** The server going away and coming back, which only the double can arrange. */
 describe('kurrentdb adapter: the server goes away and comes back', () => {
+  let fixture: DoubleWithStore;
   let double: KurrentDbDouble;
   let store: EventStore;
 
   beforeEach(async () => {
-    double = await startKurrentDbDouble();
-    store = createKurrentDbEventStore(double.connectionString, { reconnectForMs: 10_000, appendRetryForMs: 500 });
+    fixture = await startDoubleWithStore({ reconnectForMs: 10_000, appendRetryForMs: 500 });
+    ({ double, store } = fixture);
   });
-  afterEach(async () => {
-    await store.close();
-    await double.stop();
-  });
+  afterEach(() => fixture.stop());
 
-  const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({
-    id: randomUUID(),
-    type,
-    data: data as NewEvent['data'],
-    metadata: { actor: 'system' },
-  });
-
-  /** Writes straight into the double's log: events some other client got in while ours was cut off. */
+  /** Events some other client got in while ours was cut off. */
   function appendBehindOurBack(streamName: string, types: string[]): void {
-    double.log.append(
-      streamName,
-      { kind: 'any' },
-      types.map((type) => ({
-        id: randomUUID(),
-        type,
-        contentType: 'application/json',
-        data: Buffer.from('{}'),
-        customMetadata: Buffer.from('{}'),
-      })),
-    );
-  }
-
-  async function take(iterator: AsyncIterator<SubscriptionMessage>, count: number): Promise<RecordedEvent[]> {
-    const out: RecordedEvent[] = [];
-    while (out.length < count) {
-      const next = await iterator.next();
-      if (next.done) throw new Error(`subscription ended after ${out.length} events`);
-      if (next.value.kind === 'event') out.push(next.value.event);
-    }
-    return out;
+    appendToDoubleLog(double, streamName, types);
   }
 
   function expectNoGapNoDuplicate(events: RecordedEvent[], expectedTypes: string[]): void {
