@@ -2,7 +2,9 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { createAppendHandler } from './append-handler.js';
 import { noActivity, type DoubleActivity } from './double-activity.js';
 import { EventLog } from './event-log.js';
-import { ServerFeaturesService, StreamsService } from './protocol.js';
+import { PersistentGroups, type PersistentSubscriptionsView } from './persistent-groups.js';
+import { createPersistentCreateHandler, createPersistentReadHandler } from './persistent-subscriptions-handler.js';
+import { PersistentSubscriptionsService, ServerFeaturesService, StreamsService } from './protocol.js';
 import { createReadHandler } from './read-handler.js';
 import { getSupportedMethods } from './server-features-handler.js';
 
@@ -14,6 +16,12 @@ export interface KurrentDbDoubleOptions {
    * has, so readers that forget to skip them notice. Defaults to true.
    */
   seedSystemEvents?: boolean;
+  /**
+   * How often persistent subscription groups check message time-outs and
+   * time-based checkpoints. KurrentDB does it once a second; the default
+   * here is 100 ms so that tests of time-outs stay short.
+   */
+  persistentSubscriptionTickMs?: number;
 }
 
 /** An in-process stand-in for a single insecure KurrentDB node. See README.md for what it leaves out. */
@@ -25,6 +33,8 @@ export interface KurrentDbDouble {
   readonly log: EventLog;
   /** Counters since the double started, across restarts. */
   readonly activity: DoubleActivity;
+  /** The persistent subscription groups as the running server holds them. */
+  readonly persistentSubscriptions: PersistentSubscriptionsView;
   readonly running: boolean;
   /** The server goes away: open connections are cut, new ones refused. Data is kept. */
   stop(): Promise<void>;
@@ -41,7 +51,7 @@ const BIND_RETRY_MS = 20;
 export async function startKurrentDbDouble(options: KurrentDbDoubleOptions = {}): Promise<KurrentDbDouble> {
   const log = new EventLog(FIRST_POSITION);
   if (options.seedSystemEvents ?? true) seedSystemEvents(log);
-  const double = new GrpcKurrentDbDouble(log);
+  const double = new GrpcKurrentDbDouble(log, new PersistentGroups(log, options.persistentSubscriptionTickMs ?? 100));
   await double.listen(options.port ?? 0);
   return double;
 }
@@ -53,7 +63,14 @@ class GrpcKurrentDbDouble implements KurrentDbDouble {
 
   readonly activity = noActivity();
 
-  constructor(readonly log: EventLog) {}
+  constructor(
+    readonly log: EventLog,
+    private readonly groups: PersistentGroups,
+  ) {}
+
+  get persistentSubscriptions(): PersistentSubscriptionsView {
+    return this.groups;
+  }
 
   get port(): number {
     return this.boundPort;
@@ -75,8 +92,14 @@ class GrpcKurrentDbDouble implements KurrentDbDouble {
       read: createReadHandler(this.log, this.activity, this.serverStopped.signal),
       append: createAppendHandler(this.log, this.activity),
     });
+    // Update, Delete, GetInfo, ReplayParked, List and RestartSubsystem are left to grpc-js (UNIMPLEMENTED).
+    server.addService(PersistentSubscriptionsService, {
+      create: createPersistentCreateHandler(this.groups),
+      read: createPersistentReadHandler(this.groups, this.activity),
+    });
     server.addService(ServerFeaturesService, { getSupportedMethods });
     this.boundPort = await bindWithRetry(server, port);
+    this.groups.start();
     this.server = server;
   }
 
@@ -85,6 +108,7 @@ class GrpcKurrentDbDouble implements KurrentDbDouble {
     if (!server) return;
     this.server = undefined;
     this.serverStopped.abort();
+    this.groups.stop();
     server.forceShutdown();
   }
 

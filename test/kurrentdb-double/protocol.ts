@@ -9,6 +9,8 @@
  */
 import { createRequire } from 'node:module';
 import type * as TimestampModule from 'google-protobuf/google/protobuf/timestamp_pb.js';
+import persistentGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_grpc_pb.js';
+import persistentPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/persistentsubscriptions_pb.js';
 import serverFeaturesGrpc from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_grpc_pb.js';
 import serverFeaturesPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/serverfeatures_pb.js';
 import sharedPb from '@kurrent/kurrentdb-client/generated/kurrentdb/protocols/v1/shared_pb.js';
@@ -20,6 +22,14 @@ export const { ServerFeaturesService } = serverFeaturesGrpc;
 export const { ReadReq, ReadResp, AppendReq, AppendResp } = streamsPb;
 export const { SupportedMethods, SupportedMethod } = serverFeaturesPb;
 export const { Empty, UUID, StreamIdentifier } = sharedPb;
+export const { PersistentSubscriptionsService } = persistentGrpc;
+// Prefixed: the persistent-subscription service has its own ReadReq/ReadResp, unlike those of Streams.
+export const {
+  ReadReq: PersistentReadReq,
+  ReadResp: PersistentReadResp,
+  CreateReq: PersistentCreateReq,
+  CreateResp: PersistentCreateResp,
+} = persistentPb;
 
 // google-protobuf is the client's dependency, not ours: load the very copy its generated code uses.
 const requireFromClient = createRequire(createRequire(import.meta.url).resolve('@kurrent/kurrentdb-client'));
@@ -31,3 +41,7 @@ export type AppendReqMessage = InstanceType<typeof AppendReq>;
 export type AppendRespMessage = InstanceType<typeof AppendResp>;
 export type FilterOptionsMessage = InstanceType<typeof ReadReq.Options.FilterOptions>;
 export type UuidMessage = InstanceType<typeof UUID>;
+export type PersistentReadReqMessage = InstanceType<typeof PersistentReadReq>;
+export type PersistentReadRespMessage = InstanceType<typeof PersistentReadResp>;
+export type PersistentCreateReqMessage = InstanceType<typeof PersistentCreateReq>;
+export type PersistentCreateRespMessage = InstanceType<typeof PersistentCreateResp>;

@@ -1,4 +1,5 @@
 import type { LoggedEvent } from './event-log.js';
+import { eventFilter, InvalidFilter } from './event-filter.js';
 import { ReadReq, type FilterOptionsMessage, type ReadReqMessage } from './protocol.js';
 
 export type ReadSource =
@@ -26,7 +27,7 @@ const DEFAULT_SEARCH_WINDOW = 32;
 const { StreamOptionCase, CountOptionCase, FilterOptionCase, ReadDirection } = ReadReq.Options;
 const { RevisionOptionCase } = ReadReq.Options.StreamOptions;
 const { AllOptionCase } = ReadReq.Options.AllOptions;
-const { FilterCase, WindowCase } = ReadReq.Options.FilterOptions;
+const { WindowCase } = ReadReq.Options.FilterOptions;
 
 export function parseReadRequest(request: ReadReqMessage): ReadPlan {
   const options = request.getOptions();
@@ -102,19 +103,12 @@ function parseSource(options: InstanceType<typeof ReadReq.Options>): ReadSource 
 }
 
 function parseFilter(filter: FilterOptionsMessage): (event: LoggedEvent) => boolean {
-  const onStream = filter.getFilterCase() === FilterCase.STREAM_IDENTIFIER;
-  const expression = onStream ? filter.getStreamIdentifier() : filter.getEventType();
-  if (!expression) throw new InvalidReadRequest('Filter without an expression');
-  const field = (event: LoggedEvent) => (onStream ? event.streamName : event.type);
-
-  const prefixes = expression.getPrefixList();
-  if (prefixes.length > 0) return (event) => prefixes.some((prefix) => field(event).startsWith(prefix));
-  const regex = expression.getRegex();
-  if (regex) {
-    const pattern = new RegExp(regex);
-    return (event) => pattern.test(field(event));
+  try {
+    return eventFilter(filter);
+  } catch (error) {
+    if (error instanceof InvalidFilter) throw new InvalidReadRequest(error.message);
+    throw error;
   }
-  throw new InvalidReadRequest('Filter expression with neither prefixes nor a regex');
 }
 
 function checkpointInterval(filter: FilterOptionsMessage): number {

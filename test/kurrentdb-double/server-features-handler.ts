@@ -12,6 +12,9 @@ const SUPPORTED = [
   { service: 'event_store.client.streams.streams', method: 'read', features: ['position', 'events'] },
   { service: 'event_store.client.streams.streams', method: 'append', features: [] },
   { service: 'event_store.client.server_features.serverfeatures', method: 'getsupportedmethods', features: [] },
+  // The client checks for the 'all' feature before creating or reading a group on $all; streams are not implemented.
+  { service: 'event_store.client.persistent_subscriptions.persistentsubscriptions', method: 'create', features: ['all'] },
+  { service: 'event_store.client.persistent_subscriptions.persistentsubscriptions', method: 'read', features: ['all'] },
 ];
 
 export function getSupportedMethods(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void {
