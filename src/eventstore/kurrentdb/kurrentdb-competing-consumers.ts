@@ -16,9 +16,10 @@ export interface KurrentDbCompetingConsumersOptions {
   reconnectForMs?: number;
   /**
    * For groups this creates: KurrentDB writes a group's checkpoint (up to
-   * which everything is settled) at most this often while fewer than 500
-   * messages are settled. After a server restart, what was settled since the
-   * last checkpoint is handed out again. Default 2 s (KurrentDB's default).
+   * which everything is settled) at most this often while fewer than 500 log
+   * entries are settled or skipped since the last one. After a server
+   * restart, what was settled since the last checkpoint is handed out again.
+   * Default 2 s (KurrentDB's default).
    */
   checkpointAfterMs?: number;
 }
@@ -29,8 +30,10 @@ const DEFAULTS = {
   bufferSize: 10,
   messageTimeoutMs: 30_000,
   maxRetryCount: 10,
-  // One settled message is enough for the timed checkpoint, so that a quiet group does not keep acked work un-checkpointed.
-  minCheckpointCount: 1,
+  // Log entries the filter skips count towards a checkpoint, the group's own checkpoint events among them: with 1, an
+  // idle group would write a checkpoint every checkpointAfterMs for ever. With 2 a single settled message waits for one
+  // more entry in $all, which hookgate's own writes (a delivery records its outcome) provide.
+  minCheckpointCount: 2,
   maxCheckpointCount: 500,
 };
 
