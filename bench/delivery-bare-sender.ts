@@ -39,6 +39,8 @@ export interface SenderRunResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time of this process (user + system) per delivery: the sending cost, whatever else runs on the machine. */
+  cpuMicrosPerDelivery: number;
 }
 
 function percentile(sorted: Float64Array, fraction: number): number {
@@ -56,6 +58,7 @@ async function runLoop(
   let next = 0;
   let failures = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const worker = async (): Promise<void> => {
     while (next < total) {
       const index = next++;
@@ -66,6 +69,7 @@ async function runLoop(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort();
   return {
     deliveries: total,
@@ -74,6 +78,7 @@ async function runLoop(
     perSecond: total / seconds,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+    cpuMicrosPerDelivery: (cpu.user + cpu.system) / total,
   };
 }
 
@@ -166,7 +171,7 @@ function nextMessage(child: ChildProcess): Promise<ReceiverProcessMessage> {
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const line = (name: string, r: SenderRunResult) =>
-  `${name.padEnd(40)} ${fmt(r.perSecond).padStart(7)} deliveries/s   p50 ${fmt(r.p50Ms, 2).padStart(6)} ms   p99 ${fmt(r.p99Ms, 2).padStart(6)} ms   failures ${r.failures}`;
+  `${name.padEnd(40)} ${fmt(r.perSecond).padStart(7)} deliveries/s   p50 ${fmt(r.p50Ms, 2).padStart(6)} ms   p99 ${fmt(r.p99Ms, 2).padStart(6)} ms   CPU ${fmt(r.cpuMicrosPerDelivery).padStart(4)} µs/delivery   failures ${r.failures}`;
 
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_DELIVERIES ?? 20_000);

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import type { AuthOf } from '../../domain/webhook/webhook-events.js';
+import { RequestDeadline } from './request-deadline.js';
 import { describeRequestFailure } from './request-failure.js';
 import { readSmallBody } from './response-excerpt.js';
 import type { SendFailureKind } from './webhook-sender.js';
@@ -65,8 +66,7 @@ export async function requestClientCredentialsToken(
   if (auth.audience !== null) form.set('audience', auth.audience);
   const credentials = Buffer.from(`${formEncode(auth.clientId)}:${formEncode(auth.clientSecret)}`).toString('base64');
 
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const deadline = new RequestDeadline(options.timeoutMs);
   let status: number;
   let text: string | null;
   try {
@@ -80,16 +80,16 @@ export async function requestClientCredentialsToken(
         'user-agent': options.userAgent,
       },
       body: form.toString(),
-      signal: controller.signal,
+      signal: deadline,
     });
     status = response.statusCode;
     text = await readSmallBody(response.body, MAX_TOKEN_RESPONSE_BYTES);
   } catch (error) {
-    const failure = describeRequestFailure(error, controller.signal.aborted, options.timeoutMs);
+    const failure = describeRequestFailure(error, deadline.aborted, options.timeoutMs);
     if (failure.kind === 'UNSAFE_TARGET') throw new TokenRequestError('UNSAFE_TARGET', `OAuth2 token url ${failure.message}`);
     throw new TokenRequestError('AUTH', redact(`OAuth2 token request failed: ${failure.message}`));
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
 
   const json = readJsonObject(text);

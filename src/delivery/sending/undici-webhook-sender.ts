@@ -6,6 +6,7 @@ import { requestClientCredentialsToken, TokenRequestError } from './oauth2-token
 import { createOutboundAgent } from './outbound-agent.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { describeRequestFailure } from './request-failure.js';
+import { RequestDeadline } from './request-deadline.js';
 import { readExcerpt } from './response-excerpt.js';
 import { parseRetryAfter } from './retry-after.js';
 import type { OutboundDelivery, SendOutcome, WebhookSender } from './webhook-sender.js';
@@ -102,15 +103,14 @@ export class UndiciWebhookSender implements WebhookSender {
   }
 
   async #post(delivery: OutboundDelivery, bearerToken: string | null): Promise<PostOutcome> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
+    const deadline = new RequestDeadline(this.#timeoutMs);
     try {
       const response = await request(delivery.url, {
         dispatcher: this.#agent,
         method: 'POST',
         headers: deliveryHeaders(delivery, { bearerToken, userAgent: this.#userAgent }),
         body: delivery.body,
-        signal: deadline.signal,
+        signal: deadline,
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
@@ -130,12 +130,12 @@ export class UndiciWebhookSender implements WebhookSender {
       return {
         ok: false,
         statusCode: null,
-        failure: describeRequestFailure(error, deadline.signal.aborted, this.#timeoutMs),
+        failure: describeRequestFailure(error, deadline.aborted, this.#timeoutMs),
         responseExcerpt: null,
         retryAfterMs: null,
       };
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 }

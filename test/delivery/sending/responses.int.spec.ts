@@ -135,6 +135,21 @@ describe('UndiciWebhookSender: what comes back', () => {
     expect(outcome.durationMs).toBeLessThan(3_000);
   });
 
+  it('keeps to the deadline while reading a body that stalls, and the status still decides', async () => {
+    receiver.setBehaviour(replies.stallingBody('partial answer', 500));
+
+    const outcome = await send();
+
+    expect(outcome).toMatchObject({
+      ok: false,
+      statusCode: 500,
+      failure: { kind: 'HTTP_STATUS' },
+      responseExcerpt: 'partial answer',
+    });
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(timeoutMs - 5);
+    expect(outcome.durationMs).toBeLessThan(3_000);
+  });
+
   it('fails with CONNECTION when the receiver resets the connection', async () => {
     receiver.setBehaviour(replies.resetSocket());
 

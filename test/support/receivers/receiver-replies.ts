@@ -10,6 +10,8 @@ export interface ReceiverReply {
   delayMs?: number;
   /** Resets the TCP connection instead of answering. */
   resetSocket?: boolean;
+  /** Sends the status, headers and body, then never ends the response (a body that stalls). */
+  stall?: boolean;
 }
 
 /** Ready-made replies for the usual receiver behaviours. */
@@ -27,6 +29,7 @@ export const replies = {
   slow: (delayMs: number, reply: ReceiverReply = { status: 200, body: 'ok' }): ReceiverReply => ({ ...reply, delayMs }),
   resetSocket: (): ReceiverReply => ({ resetSocket: true }),
   bigBody: (bytes: number, status = 200): ReceiverReply => ({ status, bodyBytes: bytes }),
+  stallingBody: (firstPart: string, status = 200): ReceiverReply => ({ status, body: firstPart, stall: true }),
 } as const;
 
 /**

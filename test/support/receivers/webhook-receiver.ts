@@ -115,6 +115,10 @@ function writeReply(response: ServerResponse, reply: ReceiverReply): void {
   }
   response.statusCode = reply.status ?? 200;
   for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
+  if (reply.stall) {
+    response.write(reply.body ?? '');
+    return;
+  }
   if (reply.bodyBytes === undefined) {
     response.end(reply.body ?? '');
     return;
