@@ -3,6 +3,7 @@ import { NotFoundError } from '../../application/errors.js';
 import type { PublishResult } from '../../application/deliveries/event-publisher.js';
 import type { MessageView } from '../../../projections/deliveries/delivery-queries.js';
 import { builder } from '../builder.js';
+import { toApiError } from '../errors.js';
 import { requestMeta } from '../request-meta.js';
 import { DeliveryRef } from './delivery.js';
 import { CloudEnum } from './enums.js';
@@ -71,8 +72,13 @@ builder.queryFields((t) => ({
       eventType: t.arg.string({ required: true, validate: { schema: z.string().max(128) } }),
       cloud: t.arg({ type: CloudEnum, required: false }),
     },
-    resolve: (_root, args, ctx) =>
-      ctx.services.publisher.resolve(requestMeta(ctx), { productId: args.productId, eventType: args.eventType, cloud: args.cloud }),
+    resolve: (_root, args, ctx) => {
+      try {
+        return ctx.services.publisher.resolve(requestMeta(ctx), { productId: args.productId, eventType: args.eventType, cloud: args.cloud });
+      } catch (error) {
+        throw toApiError(error, '');
+      }
+    },
   }),
 }));
 
