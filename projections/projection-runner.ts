@@ -39,6 +39,7 @@ export class ProjectionRunner {
   private stopped = false;
   private failure: Error | undefined;
   private waiters: Waiter[] = [];
+  private readonly advanceListeners = new Set<(position: number) => void>();
   private readonly maxBatch: number;
   private readonly retryDelayMs: number;
 
@@ -97,6 +98,16 @@ export class ProjectionRunner {
       };
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Calls `listener` whenever newly applied events are committed (or the
+   * projection caught up further), e.g. to look at a read model again. Returns
+   * the function that removes the listener.
+   */
+  onAdvance(listener: (position: number) => void): () => void {
+    this.advanceListeners.add(listener);
+    return () => this.advanceListeners.delete(listener);
   }
 
   private resetTables(): void {
@@ -176,6 +187,13 @@ export class ProjectionRunner {
   private advanceTo(position: number): void {
     if (position <= this.position) return;
     this.position = position;
+    for (const listener of this.advanceListeners) {
+      try {
+        listener(position);
+      } catch (error) {
+        this.logger.error({ err: error, projection: this.projection.name }, 'projection advance listener failed');
+      }
+    }
     if (this.waiters.length === 0) return;
     const still: Waiter[] = [];
     for (const waiter of this.waiters) {

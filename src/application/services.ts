@@ -1,5 +1,10 @@
+import type { DeliveryQueries } from '../../projections/deliveries/delivery-queries.js';
 import type { TenantQueries } from '../../projections/tenants/tenant-queries.js';
 import type { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
+import type { EventPublisher } from './deliveries/event-publisher.js';
+import type { Redelivery } from './deliveries/redelivery.js';
+import type { WebhookHealthReport } from './deliveries/webhook-health-report.js';
+import type { WebhookTesting } from './deliveries/webhook-testing.js';
 import type { TenantAdmin } from './tenants/tenant-admin.js';
 import type { WebhookHistory } from './webhooks/webhook-history.js';
 import type { WebhookRegistry } from './webhooks/webhook-registry.js';
@@ -11,4 +16,9 @@ export interface Services {
   webhookHistory: WebhookHistory;
   tenants: TenantAdmin;
   tenantQueries: TenantQueries;
+  publisher: EventPublisher;
+  redelivery: Redelivery;
+  webhookTesting: WebhookTesting;
+  webhookHealth: WebhookHealthReport;
+  deliveryQueries: DeliveryQueries;
 }

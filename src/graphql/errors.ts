@@ -26,7 +26,8 @@ export function zodValidationError(error: ZodError): GraphQLError {
 }
 
 /**
- * Maps what the application throws to the API's error codes. Anything else is
+ * Maps what the application throws to the API's error codes. `inputName`
+ * prefixes the field of an invalid input (`input.url`); pass '' for plain arguments. Anything else is
  * left alone, so Yoga masks it as an internal error.
  */
 export function toApiError(error: unknown, inputName = 'input'): unknown {
@@ -34,7 +35,8 @@ export function toApiError(error: unknown, inputName = 'input'): unknown {
   if (error instanceof DomainError) {
     switch (error.code) {
       case 'INVALID_INPUT': {
-        const field = error.field ? `${inputName}.${error.field}` : undefined;
+        // An empty inputName is for fields that take plain arguments rather than one input object.
+        const field = error.field ? (inputName ? `${inputName}.${error.field}` : error.field) : undefined;
         return apiError('BAD_USER_INPUT', field ? `${field}: ${error.message}` : error.message, { field });
       }
       case 'NOT_FOUND':

@@ -4,5 +4,9 @@ import './types/webhook.js';
 import './types/webhook-mutations.js';
 import './types/webhook-history.js';
 import './types/tenant.js';
+import './types/delivery.js';
+import './types/delivery-mutations.js';
+import './types/message.js';
+import './types/webhook-health.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

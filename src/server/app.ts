@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { deliveryProjection } from '../../projections/deliveries/delivery-projection.js';
+import { DeliveryQueries } from '../../projections/deliveries/delivery-queries.js';
+import { DueDeliveries } from '../../projections/deliveries/due-deliveries.js';
+import { WebhookDirectory } from '../../projections/deliveries/webhook-directory.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { ReadModelDatabase } from '../../projections/read-model-database.js';
 import { tenantProjection } from '../../projections/tenants/tenant-projection.js';
@@ -8,11 +12,23 @@ import { TenantQueries } from '../../projections/tenants/tenant-queries.js';
 import { webhookProjection } from '../../projections/webhooks/webhook-projection.js';
 import { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
 import { authenticate } from '../access/authenticate.js';
+import { EventPublisher } from '../application/deliveries/event-publisher.js';
+import { Redelivery } from '../application/deliveries/redelivery.js';
+import { WebhookHealthReport } from '../application/deliveries/webhook-health-report.js';
+import { WebhookTesting } from '../application/deliveries/webhook-testing.js';
 import type { Services } from '../application/services.js';
 import { TenantAdmin } from '../application/tenants/tenant-admin.js';
 import { WebhookHistory } from '../application/webhooks/webhook-history.js';
 import { WebhookRegistry } from '../application/webhooks/webhook-registry.js';
 import type { Config } from '../config/config.js';
+import { registrationTargetGuard } from '../delivery/registration-target-guard.js';
+import { parseDisableAfter, parseRetrySchedule } from '../delivery/retry-schedule.js';
+import { UndiciWebhookSender } from '../delivery/sending/undici-webhook-sender.js';
+import type { WebhookSender } from '../delivery/sending/webhook-sender.js';
+import { AutoTester } from '../delivery/tester/auto-tester.js';
+import { WebhookEndpoints } from '../delivery/webhook-endpoints.js';
+import { allDeliveries, type DeliveryAssignment } from '../delivery/worker/delivery-assignment.js';
+import { DeliveryWorker } from '../delivery/worker/delivery-worker.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import { createHookgateYoga } from '../graphql/create-yoga.js';
 import { schema } from '../graphql/schema.js';
@@ -29,6 +45,12 @@ export interface AppDependencies {
   logger: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Where deliveries and tests leave: the undici sender unless a test swaps the port. */
+  sender?: WebhookSender;
+  /** Which deliveries this instance works on: all of them unless a scale-out deployment says otherwise. */
+  deliveryAssignment?: DeliveryAssignment;
+  /** Retry jitter source, in [0, 1). */
+  random?: () => number;
 }
 
 export interface App {
@@ -42,7 +64,22 @@ export interface App {
 
 const WRITE_VISIBLE_TIMEOUT_MS = 10_000;
 
-export function buildApp({ config, store, logger, clock = systemClock, ids = uuidGenerator }: AppDependencies): App {
+/** How long the worker and the auto-tester wait for the read models to catch up with the log before they start. */
+const CATCH_UP_TIMEOUT_MS = 10 * 60_000;
+
+export function buildApp({
+  config,
+  store,
+  logger,
+  clock = systemClock,
+  ids = uuidGenerator,
+  sender = undefined,
+  deliveryAssignment = allDeliveries,
+  random = Math.random,
+}: AppDependencies): App {
+  // Bad durations stop the start here, naming the variable.
+  const retrySchedule = parseRetrySchedule(config.retrySchedule);
+  const disableAfterMs = parseDisableAfter(config.disableAfter);
   const secrets = new SecretBox(
     loadEncryptionKeys({
       fromEnvironment: config.encryptionKey,
@@ -53,9 +90,26 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
   const readModels = new ReadModelDatabase(config.readModelPath);
   const webhookRunner = new ProjectionRunner(store, readModels, webhookProjection, logger);
   const tenantRunner = new ProjectionRunner(store, readModels, tenantProjection, logger);
-  const runners = [webhookRunner, tenantRunner];
+  const deliveryRunner = new ProjectionRunner(store, readModels, deliveryProjection, logger);
+  const runners = [webhookRunner, tenantRunner, deliveryRunner];
   const webhookQueries = new WebhookQueries(readModels.db);
   const tenantQueries = new TenantQueries(readModels.db);
+  const deliveryQueries = new DeliveryQueries(readModels.db);
+  const dueDeliveries = new DueDeliveries(readModels.db);
+  const webhookDirectory = new WebhookDirectory(readModels.db);
+  const webhookSender =
+    sender ?? new UndiciWebhookSender({ timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets });
+  const endpoints = new WebhookEndpoints(secrets, webhookSender);
+  const webhookVisible = (position: number) => webhookRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS);
+  const deliveryVisible = (position: number) => deliveryRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS);
+  const webhookTesting = new WebhookTesting({
+    store,
+    sender: webhookSender,
+    endpoints,
+    clock,
+    ids,
+    readModel: { webhook: (tenantId, id) => webhookDirectory.get(tenantId, id), waitForPosition: webhookVisible },
+  });
 
   const services: Services = {
     webhooks: new WebhookRegistry({
@@ -64,9 +118,10 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
       clock,
       ids,
       allowHttp: config.allowHttp,
+      targetGuard: registrationTargetGuard({ allowPrivateTargets: config.allowPrivateTargets }),
       readModel: {
         webhook: (tenantId, id) => webhookQueries.webhook(tenantId, id),
-        waitForPosition: (position) => webhookRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS),
+        waitForPosition: webhookVisible,
       },
     }),
     webhookQueries,
@@ -82,7 +137,80 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
       },
     }),
     tenantQueries,
+    publisher: new EventPublisher({
+      store,
+      clock,
+      ids,
+      readModel: {
+        validWebhooks: (tenantId) => webhookDirectory.valid(tenantId),
+        disabledEventTypes: (tenantId) => tenantQueries.tenant(tenantId)?.disabledEventTypes ?? [],
+        message: (tenantId, id) => deliveryQueries.message(tenantId, id),
+        deliveriesOfMessage: (tenantId, id) => deliveryQueries.deliveriesOfMessage(tenantId, id),
+        waitForPosition: deliveryVisible,
+      },
+    }),
+    redelivery: new Redelivery({
+      store,
+      clock,
+      readModel: {
+        delivery: (tenantId, id) => deliveryQueries.delivery(tenantId, id),
+        webhook: (tenantId, id) => webhookDirectory.get(tenantId, id),
+        failedDeliveries: (...args) => deliveryQueries.failedDeliveries(...args),
+        waitForPosition: deliveryVisible,
+      },
+    }),
+    webhookTesting,
+    webhookHealth: new WebhookHealthReport(deliveryQueries, clock),
+    deliveryQueries,
   };
+
+  const worker = new DeliveryWorker({
+    store,
+    sender: webhookSender,
+    endpoints,
+    assignment: deliveryAssignment,
+    clock,
+    random,
+    logger,
+    progress: {
+      onAdvance: (listener) => deliveryRunner.onAdvance(listener),
+      waitForPosition: (position, timeoutMs) => deliveryRunner.waitForPosition(position, timeoutMs),
+    },
+    queue: {
+      due: (now, limit, skip) => dueDeliveries.due(now, limit, skip),
+      nextDueAfter: (now) => dueDeliveries.nextDueAfter(now),
+      message: (id) => dueDeliveries.message(id),
+      webhook: (tenantId, id) => webhookDirectory.get(tenantId, id),
+      failingSince: (webhookId) => deliveryQueries.failingSince(webhookId),
+    },
+    settings: {
+      schedule: retrySchedule,
+      disableAfterMs,
+      disableAfterText: config.disableAfter,
+      concurrency: config.deliveryConcurrency,
+      perWebhookConcurrency: config.deliveryConcurrencyPerWebhook,
+    },
+  });
+  const autoTester = new AutoTester({
+    awaitingTest: () => webhookDirectory.awaitingTest(),
+    test: (tenantId, webhookId, version) => webhookTesting.testAutomatically(tenantId, webhookId, version),
+    onWebhooksChanged: (listener) => webhookRunner.onAdvance(listener),
+    logger,
+  });
+
+  /**
+   * The worker and the tester act on what the read models say, so they start
+   * once the read models have caught up with the log as it was at start:
+   * a stale read model would only cause needless duplicate sends.
+   */
+  async function startBackgroundWork(): Promise<void> {
+    const head = await store.headPosition();
+    await Promise.all([deliveryRunner, webhookRunner].map((runner) => runner.waitForPosition(head, CATCH_UP_TIMEOUT_MS)));
+    if (stopping) return;
+    await deliveryAssignment.start();
+    worker.start();
+    autoTester.start();
+  }
 
   const yoga = createHookgateYoga({
     schema,
@@ -139,6 +267,7 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
     start: async () => {
       for (const runner of runners) runner.start();
       await bootstrapDefaultTenant();
+      startBackgroundWork().catch((error: unknown) => logger.error({ err: error }, 'delivery worker did not start'));
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
@@ -156,7 +285,10 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
+        await Promise.all([autoTester.stop(), worker.stop()]);
+        await deliveryAssignment.stop();
         await Promise.all(runners.map((runner) => runner.stop()));
+        await webhookSender.close();
         readModels.close();
         await store.close();
       })();

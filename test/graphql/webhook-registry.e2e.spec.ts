@@ -17,6 +17,21 @@ describe('the webhook registry over GraphQL (real server, embedded file store)',
   let admin: ReturnType<typeof graphqlClient>;
   const env = { HOOKGATE_DATA_DIR: dataDir, HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN, HOOKGATE_ALLOW_HTTP: 'true' };
 
+  /**
+   * Waits until the automatic test of a webhook's current configuration has
+   * run: the example.com urls do not resolve here, so it fails fast and the
+   * webhook becomes INVALID (one more version). Returns the settled webhook.
+   */
+  async function tested(client: ReturnType<typeof graphqlClient>, id: string): Promise<{ state: string; version: number }> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const webhook = (await client(`query($id: ID!) { webhook(id: $id) { state version } }`, { id })).data!.webhook;
+      if (webhook.state !== 'NEW') return webhook;
+      if (Date.now() > deadline) throw new Error(`webhook ${id} was not tested`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   async function newTenant(name: string) {
     const result = await admin(`mutation($n: String!) { createTenant(input: { name: $n }) { apiKey tenant { id } } }`, { n: name });
     expect(result.errors).toBeUndefined();
@@ -97,18 +112,20 @@ describe('the webhook registry over GraphQL (real server, embedded file store)',
     const { client } = await newTenant('lifecycle');
     const created = await client(CREATE, { input: { url: 'https://one.example.com', filters: { productId: 'prod-1' } } });
     const id = created.data!.createWebhook.webhook.id;
+    expect(await tested(client, id)).toEqual({ state: 'INVALID', version: 1 });
     const UPDATE = `mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) { webhook { url state version } } }`;
-    const updated = await client(UPDATE, { input: { id, url: 'https://two.example.com', expectedVersion: 0 } });
-    expect(updated.data!.updateWebhook.webhook).toMatchObject({ url: 'https://two.example.com/', version: 1, state: 'NEW' });
-    const stale = await client(UPDATE, { input: { id, url: 'https://three.example.com', expectedVersion: 0 } });
+    const updated = await client(UPDATE, { input: { id, url: 'https://two.example.com', expectedVersion: 1 } });
+    expect(updated.data!.updateWebhook.webhook).toMatchObject({ url: 'https://two.example.com/', version: 2, state: 'NEW' });
+    const stale = await client(UPDATE, { input: { id, url: 'https://three.example.com', expectedVersion: 1 } });
     expect(stale.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const retested = await tested(client, id);
 
     const deactivated = await client(`mutation($id: ID!) { deactivateWebhook(input: { id: $id, reason: "paused" }) { webhook { state deactivationReason } } }`, { id });
     expect(deactivated.data!.deactivateWebhook.webhook).toEqual({ state: 'DEACTIVATED', deactivationReason: 'paused' });
     expect((await client(`{ webhooks { totalCount } }`)).data!.webhooks.totalCount).toBe(0);
     expect((await client(`{ webhooks(filter: { states: [DEACTIVATED] }) { totalCount } }`)).data!.webhooks.totalCount).toBe(1);
     const reactivated = await client(`mutation($id: ID!) { reactivateWebhook(input: { id: $id }) { webhook { state version } } }`, { id });
-    expect(reactivated.data!.reactivateWebhook.webhook).toEqual({ state: 'NEW', version: 3 });
+    expect(reactivated.data!.reactivateWebhook.webhook).toEqual({ state: 'NEW', version: retested.version + 2 });
 
     const at = await client(`query($id: ID!) { webhookAt(id: $id, version: 0) { url version } }`, { id });
     expect(at.data!.webhookAt).toEqual({ url: 'https://one.example.com/', version: 0 });
@@ -127,12 +144,15 @@ describe('the webhook registry over GraphQL (real server, embedded file store)',
       signingSecret: null,
       webhook: { id: first.data!.upsertWebhook.webhook.id, url: 'https://p.example.com/b' },
     });
-    const before = await client(`{ webhooks { totalCount edges { node { id url version } } } }`);
+    // Both webhooks are tested automatically after their last change; compare once that has settled.
+    await tested(client, first.data!.upsertWebhook.webhook.id);
+    await tested(client, tenantLevel.data!.upsertWebhook.webhook.id);
+    const before = await client(`{ webhooks(filter: { states: [NEW, VALID, INVALID] }) { totalCount edges { node { id url version state } } } }`);
 
     await server.stop();
     server = await startServerProcess(env);
     const afterRestart = graphqlClient(server.url, apiKey);
-    const after = await afterRestart(`{ webhooks { totalCount edges { node { id url version } } } }`);
+    const after = await afterRestart(`{ webhooks(filter: { states: [NEW, VALID, INVALID] }) { totalCount edges { node { id url version state } } } }`);
     expect(after.data).toEqual(before.data);
     expect(after.data!.webhooks.totalCount).toBe(2);
   });

@@ -7,10 +7,20 @@ import type { IdGenerator } from '../../ports/ids.js';
 import type { SecretBox } from '../../secrets/secret-box.js';
 import { generateSigningSecret } from '../../secrets/signing-secret.js';
 import { webhookScopeStream, webhookStream } from '../../streams/stream-names.js';
+import { validateUrl } from '../../domain/webhook/webhook-rules.js';
 import { handleCommand } from '../command-handler.js';
 import { NotFoundError } from '../errors.js';
 import { eventMetadata, type RequestMeta } from '../request-meta.js';
 import { headersFromList, sealAuth, type WebhookConfigInput } from './webhook-input.js';
+
+/**
+ * Refuses a url deliveries may not reach (loopback, private, metadata…),
+ * throwing a DomainError that names `field`. A port, so that the registry
+ * needs no DNS in unit tests.
+ */
+export interface TargetGuard {
+  assertSafe(url: string, field: 'url' | 'auth.tokenUrl'): Promise<void>;
+}
 
 /** What the registry needs to see its own writes in the read model. */
 export interface WebhookReadModel {
@@ -25,6 +35,8 @@ export interface WebhookRegistryDependencies {
   clock: Clock;
   ids: IdGenerator;
   allowHttp: boolean;
+  /** Checks new urls and token urls at registration; none means every reachable url is accepted. */
+  targetGuard?: TargetGuard;
 }
 
 export interface WebhookWithSecret {
@@ -41,6 +53,7 @@ export class WebhookRegistry {
   constructor(private readonly deps: WebhookRegistryDependencies) {}
 
   async create(meta: RequestMeta, input: WebhookConfigInput): Promise<WebhookWithSecret> {
+    await this.checkTargets(input);
     return this.createWithId(meta, this.deps.ids.newId(), input, 'CREATE');
   }
 
@@ -53,6 +66,7 @@ export class WebhookRegistry {
     meta: RequestMeta,
     input: WebhookConfigInput,
   ): Promise<{ webhook: Webhook; created: boolean; signingSecret: string | null }> {
+    await this.checkTargets(input);
     const productId = input.filters?.productId?.trim() || null;
     const scopeStream = webhookScopeStream(meta.tenantId, productId);
     for (;;) {
@@ -89,6 +103,7 @@ export class WebhookRegistry {
     input: WebhookConfigInput & { state?: WebhookStatus | null },
     expectedVersion?: number,
   ): Promise<Webhook> {
+    await this.checkTargets(input);
     const { secrets, clock, allowHttp } = this.deps;
     return this.run(
       meta,
@@ -182,6 +197,21 @@ export class WebhookRegistry {
         allowHttp,
       },
     };
+  }
+
+  /**
+   * A url or token url given in the input must be one deliveries may reach.
+   * Malformed ones are left to the domain, which names what is wrong with them.
+   */
+  private async checkTargets(input: WebhookConfigInput): Promise<void> {
+    const guard = this.deps.targetGuard;
+    if (!guard) return;
+    const { allowHttp } = this.deps;
+    if (input.url != null) await guard.assertSafe(validateUrl(input.url, { allowHttp }), 'url');
+    const tokenUrl = input.auth?.type === 'OAUTH2_CLIENT_CREDENTIALS' ? input.auth.tokenUrl : undefined;
+    if (typeof tokenUrl === 'string') {
+      await guard.assertSafe(validateUrl(tokenUrl, { allowHttp, field: 'auth.tokenUrl' }), 'auth.tokenUrl');
+    }
   }
 
   private async claimedWebhook(scopeStream: string): Promise<string | undefined> {

@@ -1,0 +1,107 @@
+import type { Logger } from '../../logging/logger.js';
+
+export interface AutoTesterDependencies {
+  /** Webhooks in state NEW: created, reconfigured (url, auth, headers), set to NEW, or reactivated, and not tested since. */
+  awaitingTest(): { id: string; tenantId: string; version: number }[];
+  /** Tests one and records the outcome; false when the webhook changed meanwhile (it is then NEW at a newer version). */
+  test(tenantId: string, webhookId: string, version: number): Promise<boolean>;
+  /** The webhook projection: it moves whenever a webhook changes. */
+  onWebhooksChanged(listener: () => void): () => void;
+  logger: Logger;
+  concurrency?: number;
+  /** After a test that failed inside hookgate (not at the receiver), wait this long before trying again. */
+  retryDelayMs?: number;
+}
+
+/**
+ * Sends the automatic `webhook.test` to every webhook waiting for one. It is
+ * level-triggered: it looks at which webhooks are NEW in the read model (at
+ * start and whenever the webhook projection moves) rather than at events since
+ * a checkpoint, so it needs no state of its own and survives restarts: a test
+ * cut short by a crash is simply sent again, because the webhook is still NEW.
+ */
+export class AutoTester {
+  /** `id@version` of tests started: each version of a webhook is tested once by this process. */
+  private started = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private queued: { id: string; tenantId: string; version: number }[] = [];
+  private stopped = true;
+  private scanQueued = false;
+  private unsubscribe: (() => void) | undefined;
+  private readonly concurrency: number;
+  private readonly retryDelayMs: number;
+
+  constructor(private readonly deps: AutoTesterDependencies) {
+    this.concurrency = deps.concurrency ?? 8;
+    this.retryDelayMs = deps.retryDelayMs ?? 5_000;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.deps.onWebhooksChanged(() => this.scanSoon());
+    this.scanSoon();
+  }
+
+  async stop(timeoutMs = 5_000): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.queued = [];
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  private scanSoon(): void {
+    if (this.stopped || this.scanQueued) return;
+    this.scanQueued = true;
+    setImmediate(() => {
+      this.scanQueued = false;
+      this.scan();
+    });
+  }
+
+  private scan(): void {
+    if (this.stopped) return;
+    let awaiting: { id: string; tenantId: string; version: number }[];
+    try {
+      awaiting = this.deps.awaitingTest();
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'auto-tester could not read the webhooks');
+      return;
+    }
+    const key = (w: { id: string; version: number }) => `${w.id}@${w.version}`;
+    // Forget versions no longer waiting, so the set stays as small as the set of NEW webhooks.
+    const waiting = new Set(awaiting.map(key));
+    this.started = new Set([...this.started].filter((k) => waiting.has(k)));
+    for (const webhook of awaiting) {
+      if (this.started.has(key(webhook))) continue;
+      this.started.add(key(webhook));
+      this.queued.push(webhook);
+    }
+    this.drain();
+  }
+
+  private drain(): void {
+    while (!this.stopped && this.running.size < this.concurrency && this.queued.length > 0) {
+      const webhook = this.queued.shift()!;
+      const run: Promise<void> = this.deps
+        .test(webhook.tenantId, webhook.id, webhook.version)
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.deps.logger.error({ err: error, webhookId: webhook.id }, 'automatic webhook test failed; retrying later');
+            setTimeout(() => {
+              this.started.delete(`${webhook.id}@${webhook.version}`);
+              this.scanSoon();
+            }, this.retryDelayMs).unref();
+          },
+        )
+        .finally(() => {
+          this.running.delete(run);
+          this.drain();
+        });
+      this.running.add(run);
+    }
+  }
+}
