@@ -71,7 +71,13 @@ export type TriggerSecretRotated = Event<'TriggerSecretRotated', { newSecret: Se
 
 export type TriggerDeleted = Event<'TriggerDeleted', { deletedAt: string }>;
 
-export type TriggerEvent = TriggerCreated | TriggerFired | TriggerSecretRotated | TriggerDeleted;
+/**
+ * A call of a trigger with `forwardAsEventType` was published as a message
+ * (by the forwarding reactor, after the fact): links the run to that message.
+ */
+export type TriggerRunForwarded = Event<'TriggerRunForwarded', { runId: string; messageId: string; forwardedAt: string }>;
+
+export type TriggerEvent = TriggerCreated | TriggerFired | TriggerSecretRotated | TriggerDeleted | TriggerRunForwarded;
 
 export type TriggerEventType = TriggerEvent['type'];
 
@@ -81,6 +87,7 @@ const TRIGGER_EVENT_TYPE_SET: Record<TriggerEventType, true> = {
   TriggerFired: true,
   TriggerSecretRotated: true,
   TriggerDeleted: true,
+  TriggerRunForwarded: true,
 };
 
 /** For subscriptions and projections that filter by event type. */
@@ -119,7 +126,8 @@ export function evolveTrigger(state: TriggerState, event: TriggerEvent): Trigger
       };
     }
     case 'TriggerFired':
-      // A call changes nothing about the trigger; it only moves the stream on.
+    case 'TriggerRunForwarded':
+      // Calls and their forwarding change nothing about the trigger; they only move the stream on.
       return nextRevision(state, event);
     case 'TriggerSecretRotated':
       return { ...nextRevision(state, event), secret: event.data.newSecret, updatedAt: event.data.rotatedAt };
