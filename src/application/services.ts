@@ -1,6 +1,8 @@
 import type { TenantQueries } from '../../projections/tenants/tenant-queries.js';
 import type { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
+import type { TriggerQueries } from '../../projections/triggers/trigger-queries.js';
 import type { TenantAdmin } from './tenants/tenant-admin.js';
+import type { TriggerRegistry } from './triggers/trigger-registry.js';
 import type { WebhookHistory } from './webhooks/webhook-history.js';
 import type { WebhookRegistry } from './webhooks/webhook-registry.js';
 
@@ -11,4 +13,6 @@ export interface Services {
   webhookHistory: WebhookHistory;
   tenants: TenantAdmin;
   tenantQueries: TenantQueries;
+  triggers: TriggerRegistry;
+  triggerQueries: TriggerQueries;
 }

@@ -4,5 +4,6 @@ import './types/webhook.js';
 import './types/webhook-mutations.js';
 import './types/webhook-history.js';
 import './types/tenant.js';
+import './types/trigger.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { allProjections } from '../../projections/all-projections.js';
+import type { Projection } from '../../projections/projection.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { ReadModelDatabase } from '../../projections/read-model-database.js';
 import { tenantProjection } from '../../projections/tenants/tenant-projection.js';
 import { TenantQueries } from '../../projections/tenants/tenant-queries.js';
+import { triggerProjection } from '../../projections/triggers/trigger-projection.js';
+import { TriggerQueries } from '../../projections/triggers/trigger-queries.js';
 import { webhookProjection } from '../../projections/webhooks/webhook-projection.js';
 import { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
 import { authenticate } from '../access/authenticate.js';
 import type { Services } from '../application/services.js';
 import { TenantAdmin } from '../application/tenants/tenant-admin.js';
+import { TriggerCalls } from '../application/triggers/trigger-calls.js';
+import { TriggerRegistry, type TriggerReadModel } from '../application/triggers/trigger-registry.js';
 import { WebhookHistory } from '../application/webhooks/webhook-history.js';
 import { WebhookRegistry } from '../application/webhooks/webhook-registry.js';
 import type { Config } from '../config/config.js';
@@ -22,6 +28,8 @@ import { type IdGenerator, uuidGenerator } from '../ports/ids.js';
 import { loadEncryptionKeys } from '../secrets/encryption-keys.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { handleHealthCheck } from './health-check.js';
+import { handleInboundHook } from './inbound-hooks.js';
+import { INBOUND_HOOKS_PREFIX } from './inbound-hooks-path.js';
 
 export interface AppDependencies {
   config: Config;
@@ -51,11 +59,20 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
     }),
   );
   const readModels = new ReadModelDatabase(config.readModelPath);
-  const webhookRunner = new ProjectionRunner(store, readModels, webhookProjection, logger);
-  const tenantRunner = new ProjectionRunner(store, readModels, tenantProjection, logger);
-  const runners = [webhookRunner, tenantRunner];
+  const runners = allProjections.map((projection) => new ProjectionRunner(store, readModels, projection, logger));
+  const runnerOf = (projection: Projection) => runners.find((runner) => runner.projection === projection)!;
+  const webhookRunner = runnerOf(webhookProjection);
+  const tenantRunner = runnerOf(tenantProjection);
+  const triggerRunner = runnerOf(triggerProjection);
   const webhookQueries = new WebhookQueries(readModels.db);
   const tenantQueries = new TenantQueries(readModels.db);
+  const triggerQueries = new TriggerQueries(readModels.db);
+  const triggerReadModel: TriggerReadModel = {
+    trigger: (tenantId, id) => triggerQueries.trigger(tenantId, id),
+    forCall: (id) => triggerQueries.forCall(id),
+    waitForPosition: (position) => triggerRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS),
+  };
+  const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });
 
   const services: Services = {
     webhooks: new WebhookRegistry({
@@ -82,6 +99,8 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
       },
     }),
     tenantQueries,
+    triggers: new TriggerRegistry({ store, readModel: triggerReadModel, secrets, clock, ids }),
+    triggerQueries,
   };
 
   const yoga = createHookgateYoga({
@@ -110,6 +129,10 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const failed = runners.find((runner) => runner.error);
       await handleHealthCheck(store, req, res, failed?.error);
+      return;
+    }
+    if (path?.startsWith(INBOUND_HOOKS_PREFIX)) {
+      await handleInboundHook(req, res, path, triggerCalls);
       return;
     }
     if (path === yoga.graphqlEndpoint) {
