@@ -47,9 +47,12 @@ export const triggerProjection: Projection = {
         body_bytes            INTEGER NOT NULL,
         headers               TEXT NOT NULL,
         forward_as_event_type TEXT,
-        forwarded_message_id  TEXT
+        forwarded_message_id  TEXT,
+        webhook_message_id    TEXT
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS trigger_runs_trigger_position ON trigger_runs (trigger_id, position);
+      CREATE INDEX IF NOT EXISTS trigger_runs_trigger_message ON trigger_runs (trigger_id, webhook_message_id)
+        WHERE webhook_message_id IS NOT NULL;
     `);
   },
 
@@ -97,6 +100,8 @@ function applyRun(s: Statements, trigger: Trigger, event: TriggerEvent, recorded
         d.bodyBytes,
         JSON.stringify(d.headers),
         d.forwardAsEventType,
+        // Lets a repeated Standard Webhooks message be recognised (see TriggerCalls).
+        Object.hasOwn(d.headers, 'webhook-id') ? d.headers['webhook-id'] : null,
       );
       return;
     }
@@ -138,7 +143,7 @@ function statements(db: Database.Database): Statements {
       // A run id is unique per call; OR IGNORE keeps a replayed duplicate from failing the projection.
       insertRun: db.prepare(
         `INSERT OR IGNORE INTO trigger_runs (run_id, trigger_id, tenant_id, position, received_at, content_type, body_encoding,
-           body, body_bytes, headers, forward_as_event_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           body, body_bytes, headers, forward_as_event_type, webhook_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       forwarded: db.prepare('UPDATE trigger_runs SET forwarded_message_id = ? WHERE run_id = ? AND trigger_id = ?'),
     };

@@ -70,11 +70,15 @@ export class TriggerQueries {
   private readonly byId: Database.Statement;
   private readonly byTenant: Database.Statement;
   private readonly anyTenant: Database.Statement;
+  private readonly byMessage: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.byId = db.prepare('SELECT doc FROM triggers WHERE id = ? AND tenant_id = ? AND deleted = 0').pluck();
     this.byTenant = db.prepare('SELECT doc FROM triggers WHERE tenant_id = ? AND deleted = 0 ORDER BY created_at, id').pluck();
     this.anyTenant = db.prepare('SELECT doc FROM triggers WHERE id = ? AND deleted = 0').pluck();
+    this.byMessage = db
+      .prepare('SELECT run_id FROM trigger_runs WHERE trigger_id = ? AND webhook_message_id = ? ORDER BY position LIMIT 1')
+      .pluck();
   }
 
   trigger(tenantId: string, id: string): Trigger | undefined {
@@ -86,6 +90,10 @@ export class TriggerQueries {
   forCall(id: string): Trigger | undefined {
     const doc = this.anyTenant.get(id) as string | undefined;
     return doc === undefined ? undefined : (JSON.parse(doc) as Trigger);
+  }
+
+  runOfMessage(triggerId: string, messageId: string): string | undefined {
+    return this.byMessage.get(triggerId, messageId) as string | undefined;
   }
 
   /** Oldest first. */

@@ -70,6 +70,7 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
   const triggerReadModel: TriggerReadModel = {
     trigger: (tenantId, id) => triggerQueries.trigger(tenantId, id),
     forCall: (id) => triggerQueries.forCall(id),
+    runOfMessage: (triggerId, messageId) => triggerQueries.runOfMessage(triggerId, messageId),
     waitForPosition: (position) => triggerRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS),
   };
   const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });

@@ -117,6 +117,8 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     );
     expect(events.filter((e) => e.type === 'TriggerFired')).toHaveLength(23);
     expect(events[0]).toMatchObject({ stream: `tenant-${tenantA}`, type: 'TenantCreated' });
+    // A call of a trigger is done by the trigger, not by a tenant key.
+    expect(events.find((e) => e.type === 'TriggerFired')!.metadata).toMatchObject({ actor: `trigger:${triggerA.id}` });
     expect(run.stdout).toContain('"[REDACTED]"');
     expect(run.stdout).not.toContain(tenantB);
     for (const secret of secrets) expect(run.stdout).not.toContain(secret);

@@ -152,6 +152,20 @@ describe('inbound triggers (real server, embedded file store)', () => {
     expect(JSON.stringify(run)).not.toMatch(/caller-credential|caller-cookie/);
   });
 
+  it('answers a repeated Standard Webhooks message (same webhook-id) with its first run and stores it once', async () => {
+    const client = await newTenant('retries');
+    const { secret, trigger } = await newTrigger(client);
+    const body = '{"attempt":1}';
+    const headers = { 'content-type': 'application/json', ...signed(secret, body) };
+    const first = await post(trigger.url, body, headers);
+    const retry = await post(trigger.url, body, headers);
+    expect(first.status).toBe(202);
+    expect(retry).toEqual(first);
+    const other = await post(trigger.url, body, { 'content-type': 'application/json', ...signed(secret, body) });
+    expect(other.json.runId).not.toBe(first.json.runId);
+    expect((await runs(client, trigger.id)).totalCount).toBe(2);
+  });
+
   it('accepts the secret itself in X-Verify-Signature, and a text body as text; lists runs newest first', async () => {
     const client = await newTenant('verify-header');
     const { secret, trigger } = await newTrigger(client);

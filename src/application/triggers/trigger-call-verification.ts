@@ -16,24 +16,27 @@ function sameSecret(presented: string, secret: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** How a call proved itself; undefined when it did not. */
+export type CallProof = { kind: 'secret' } | { kind: 'signature'; messageId: string };
+
 /**
- * Whether a call is made by someone holding the trigger's secret: a Standard
- * Webhooks signature of this exact body (with the library's 5-minute timestamp
- * tolerance), or the secret itself in `X-Verify-Signature` (as the workflow
- * tools our users come from send it).
+ * Whether a call is made by someone holding the trigger's secret: the secret
+ * itself in `X-Verify-Signature` (as the workflow tools our users come from
+ * send it), or a Standard Webhooks signature of this exact body (with the
+ * library's 5-minute timestamp tolerance), which names its message.
  */
-export function callIsVerified(secret: string, body: Buffer, headers: CallCredentials): boolean {
+export function verifyCall(secret: string, body: Buffer, headers: CallCredentials): CallProof | undefined {
   const presented = headers['x-verify-signature'];
-  if (presented !== undefined && presented !== '' && sameSecret(presented, secret)) return true;
+  if (presented !== undefined && presented !== '' && sameSecret(presented, secret)) return { kind: 'secret' };
   const id = headers['webhook-id'];
   const timestamp = headers['webhook-timestamp'];
   const signature = headers['webhook-signature'];
-  if (!id || !timestamp || !signature) return false;
+  if (!id || !timestamp || !signature) return undefined;
   try {
     new Webhook(secret).verify(body, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
-    return true;
+    return { kind: 'signature', messageId: id };
   } catch {
     // WebhookVerificationError, or a malformed header the library trips over: either way, not proven.
-    return false;
+    return undefined;
   }
 }

@@ -6,7 +6,7 @@ import type { IdGenerator } from '../../ports/ids.js';
 import type { SecretBox } from '../../secrets/secret-box.js';
 import { triggerStream } from '../../streams/stream-names.js';
 import { triggerBodyFrom } from './trigger-body.js';
-import { callIsVerified } from './trigger-call-verification.js';
+import { verifyCall } from './trigger-call-verification.js';
 import type { TriggerReadModel } from './trigger-registry.js';
 
 /** An HTTP call of `POST /hooks/<triggerId>`, body read whole (the endpoint enforces the size limit). */
@@ -47,8 +47,13 @@ export class TriggerCalls {
   async receive(call: InboundCall): Promise<CallOutcome> {
     const { readModel, secrets, clock, ids, store } = this.deps;
     const trigger = readModel.forCall(call.triggerId);
-    if (!trigger || !callIsVerified(secrets.open(trigger.secret), call.body, call.headers)) {
-      return { accepted: false, reason: 'unverified' };
+    const proof = trigger && verifyCall(secrets.open(trigger.secret), call.body, call.headers);
+    if (!trigger || !proof) return { accepted: false, reason: 'unverified' };
+    if (proof.kind === 'signature') {
+      // Standard Webhooks senders retry with the same webhook-id, and a captured call could be replayed within the
+      // timestamp tolerance: either way the message was already taken, so answer with its run and store nothing.
+      const earlier = readModel.runOfMessage(trigger.id, proof.messageId);
+      if (earlier !== undefined) return { accepted: true, runId: earlier };
     }
     const contentType = call.headers['content-type'] ?? null;
     const runId = ids.newId();

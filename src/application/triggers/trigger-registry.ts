@@ -15,6 +15,8 @@ export interface TriggerReadModel {
   trigger(tenantId: string, id: string): Trigger | undefined;
   /** Any tenant's live trigger: for calls, which prove themselves with the trigger's secret. */
   forCall(id: string): Trigger | undefined;
+  /** The run that recorded a signed call with this `webhook-id`, if any. */
+  runOfMessage(triggerId: string, messageId: string): string | undefined;
   waitForPosition(position: number): Promise<void>;
 }
 
