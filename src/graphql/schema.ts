@@ -4,6 +4,8 @@ import './types/webhook.js';
 import './types/webhook-mutations.js';
 import './types/webhook-history.js';
 import './types/tenant.js';
+import './types/subscription-webhook-changed.js';
+import './types/subscription-audit-log.js';
 import './types/trigger.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

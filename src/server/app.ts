@@ -25,6 +25,9 @@ import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { type IdGenerator, uuidGenerator } from '../ports/ids.js';
+import { EventHub } from '../realtime/event-hub.js';
+import { LiveFeeds } from '../realtime/live-feeds.js';
+import { attachSubscriptions } from '../realtime/subscription-server.js';
 import { loadEncryptionKeys } from '../secrets/encryption-keys.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { handleHealthCheck } from './health-check.js';
@@ -73,6 +76,9 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
     runOfMessage: (triggerId, messageId) => triggerQueries.runOfMessage(triggerId, messageId),
     waitForPosition: (position) => triggerRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS),
   };
+  const liveHub = new EventHub(store, logger);
+  const authenticateHeader = (authorization: string | null | undefined) =>
+    authenticate(authorization, config.adminToken, { activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash) });
   const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });
 
   const services: Services = {
@@ -100,6 +106,7 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
       },
     }),
     tenantQueries,
+    live: new LiveFeeds(liveHub, store, config.subscriptionBuffer),
     triggers: new TriggerRegistry({ store, readModel: triggerReadModel, secrets, clock, ids }),
     triggerQueries,
   };
@@ -109,9 +116,7 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
     logger,
     production: config.production,
     context: async (request) => ({
-      actor: authenticate(request.headers.get('authorization'), config.adminToken, {
-        activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash),
-      }),
+      actor: authenticateHeader(request.headers.get('authorization')),
       correlationId: request.headers.get('x-correlation-id')?.slice(0, 128) || randomUUID(),
       services,
     }),
@@ -123,6 +128,14 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
       if (!res.headersSent) res.statusCode = 500;
       res.end();
     });
+  });
+
+  const subscriptions = attachSubscriptions(server, {
+    yoga,
+    hub: liveHub,
+    logger,
+    authenticate: authenticateHeader,
+    production: config.production,
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -162,6 +175,7 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
     services,
     start: async () => {
       for (const runner of runners) runner.start();
+      await liveHub.start();
       await bootstrapDefaultTenant();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -175,12 +189,13 @@ export function buildApp({ config, store, logger, clock = systemClock, ids = uui
     },
     stop: () => {
       stopping ??= (async () => {
+        await subscriptions.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
-        await Promise.all(runners.map((runner) => runner.stop()));
+        await Promise.all([liveHub.stop(), ...runners.map((runner) => runner.stop())]);
         readModels.close();
         await store.close();
       })();

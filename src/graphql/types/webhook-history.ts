@@ -25,7 +25,7 @@ export const EventActorRef = builder.objectRef<RecordedActor>('EventActor').impl
   }),
 });
 
-const WebhookHistoryEntryRef = builder.objectRef<WebhookHistoryEntry>('WebhookHistoryEntry').implement({
+export const WebhookHistoryEntryRef = builder.objectRef<WebhookHistoryEntry>('WebhookHistoryEntry').implement({
   description: 'One event of a webhook, as appended: who did it, when, and what changed (secrets redacted).',
   fields: (t) => ({
     eventId: t.exposeID('eventId'),
