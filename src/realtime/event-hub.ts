@@ -90,9 +90,14 @@ export class EventHub {
   private async follow(): Promise<void> {
     const subscription = this.store.subscribeToAll({ afterPosition: this.lastPosition });
     this.subscription = subscription;
-    if (this.stopped) await subscription.unsubscribe();
-    for await (const message of subscription) {
-      if (message.kind === 'event') this.dispatch(message.event);
+    try {
+      if (this.stopped) return;
+      for await (const message of subscription) {
+        if (message.kind === 'event') this.dispatch(message.event);
+      }
+    } finally {
+      // A subscription that failed is abandoned for a new one; make sure the store lets go of it.
+      await subscription.unsubscribe().catch(() => undefined);
     }
   }
 
