@@ -6,6 +6,7 @@ import './types/webhook-history.js';
 import './types/tenant.js';
 import './types/subscription-webhook-changed.js';
 import './types/subscription-audit-log.js';
+import './types/subscription-trigger-fired.js';
 import './types/trigger.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,6 +1,8 @@
+import type { TriggerRunView } from '../../projections/triggers/trigger-queries.js';
 import type { EventStore, RecordedEvent } from '../eventstore/event-store.js';
 import type { EventHub } from './event-hub.js';
 import { type AuditLogEntry, auditEntryOf, resumedTenantEvents } from './feeds/audit-log.js';
+import { isTriggerRun, triggerBelongsTo, triggerRunOf } from './feeds/trigger-runs.js';
 import { isWebhookEvent, webhookIdOf, type WebhookChange, WebhookChanges } from './feeds/webhook-changes.js';
 import { Subscriber, type SubscriberTooSlow } from './subscriber.js';
 
@@ -46,6 +48,20 @@ export class LiveFeeds {
   /** Whether a webhook id names one of the tenant's webhooks (to refuse a subscription to anything else). */
   webhookBelongsTo(tenantId: string, webhookId: string): Promise<boolean> {
     return this.webhookChanges.belongsTo(tenantId, webhookId);
+  }
+
+  /** Accepted calls of the tenant's inbound triggers (or of one) from now on. */
+  triggerFired(request: LiveRequest & { triggerId?: string }): AsyncIterableIterator<TriggerRunView> {
+    const { triggerId } = request;
+    return this.follow(request, {
+      accepts: (event) => isTriggerRun(event) && (triggerId === undefined || (event.data as { triggerId?: unknown }).triggerId === triggerId),
+      payload: triggerRunOf,
+    });
+  }
+
+  /** Whether a trigger id names one of the tenant's triggers. */
+  triggerBelongsTo(tenantId: string, triggerId: string): Promise<boolean> {
+    return triggerBelongsTo(this.store, tenantId, triggerId);
   }
 
   /** The tenant's events as they are appended; with `after`, first every later event already in the log. */

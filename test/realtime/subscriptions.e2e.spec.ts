@@ -176,6 +176,49 @@ describe('GraphQL subscriptions over graphql-ws (real server, embedded store)', 
     expect(refused!.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
   });
 
+  it('triggerFired: each accepted call of the tenant’s triggers (or one), with its body and headers', async () => {
+    const tenant = await newTenant('triggers');
+    const createTrigger = async (name: string) => {
+      const result = await tenant.http(`mutation($input: CreateTriggerInput!) { createTrigger(input: $input) { secret trigger { id url } } }`, {
+        input: { name },
+      });
+      expect(result.errors).toBeUndefined();
+      return result.data!.createTrigger as { secret: string; trigger: { id: string; url: string } };
+    };
+    const orders = await createTrigger('orders');
+    const other = await createTrigger('other');
+    const call = async (trigger: { secret: string; trigger: { url: string } }, body: unknown) => {
+      const response = await fetch(trigger.trigger.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-verify-signature': trigger.secret, 'x-request-source': 'test' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(202);
+      return ((await response.json()) as { runId: string }).runId;
+    };
+    const RUNS = `subscription($id: ID) { triggerFired(triggerId: $id) { id triggerId receivedAt body bodyEncoding headers { name value } } }`;
+    const client = connect({ apiKey: tenant.apiKey });
+    const all = client.subscribe(RUNS);
+    const one = client.subscribe(RUNS, { id: orders.trigger.id });
+    await untilSeen([all, one], (n) => call(orders, { probe: n }).then(() => undefined));
+    const [allBefore, oneBefore] = [all.results.length, one.results.length];
+
+    const runId = await call(orders, { order: 42 });
+    await call(other, { other: true });
+    const runs = (await all.waitFor(allBefore + 2)).slice(allBefore).map((r) => r.data!.triggerFired);
+    expect(runs[0]).toMatchObject({ id: runId, triggerId: orders.trigger.id, body: { order: 42 }, bodyEncoding: 'JSON' });
+    expect(runs[0].headers).toContainEqual({ name: 'x-request-source', value: 'test' });
+    expect(JSON.stringify(runs)).not.toContain(orders.secret);
+    expect(runs[1]).toMatchObject({ triggerId: other.trigger.id, body: { other: true } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(one.results.slice(oneBefore).map((r) => r.data!.triggerFired.id)).toEqual([runId]);
+
+    // Another tenant cannot follow it.
+    const stranger = await newTenant('stranger');
+    const [refused] = await connect({ apiKey: stranger.apiKey }).subscribe(RUNS, { id: orders.trigger.id }).waitFor(1);
+    expect(refused!.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+
   it('applies the same validation limits (graphql-armor) and argument checks as HTTP', async () => {
     const tenant = await newTenant('limits');
     const client = connect({ apiKey: tenant.apiKey });
