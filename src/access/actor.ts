@@ -19,3 +19,27 @@ export function actorLabel(actor: Actor): string {
     }
   }
 }
+
+export type ActorKind = 'ADMIN' | 'API_KEY' | 'TRIGGER' | 'SYSTEM' | 'UNKNOWN';
+
+/** An actor label from event metadata, taken apart for people and tools reading history. */
+export interface RecordedActor {
+  kind: ActorKind;
+  /** The tenant API key, for `key:<id>`. */
+  keyId: string | null;
+  /** The trigger whose call appended the event, for `trigger:<id>`. */
+  triggerId: string | null;
+  /** The label as stored. */
+  label: string | null;
+}
+
+/** The inverse of actorLabel, plus the labels written outside requests (`system…`, `trigger:<id>`). */
+export function recordedActor(label: string | null | undefined): RecordedActor {
+  const none = { keyId: null, triggerId: null, label: label ?? null };
+  if (!label) return { kind: 'UNKNOWN', ...none };
+  if (label === 'admin') return { kind: 'ADMIN', ...none };
+  if (label === 'system' || label.startsWith('system:')) return { kind: 'SYSTEM', ...none };
+  if (label.startsWith('key:') && label.length > 4) return { kind: 'API_KEY', ...none, keyId: label.slice(4) };
+  if (label.startsWith('trigger:') && label.length > 8) return { kind: 'TRIGGER', ...none, triggerId: label.slice(8) };
+  return { kind: 'UNKNOWN', ...none };
+}

@@ -5,7 +5,10 @@ import type { EventPublisher } from './deliveries/event-publisher.js';
 import type { Redelivery } from './deliveries/redelivery.js';
 import type { WebhookHealthReport } from './deliveries/webhook-health-report.js';
 import type { WebhookTesting } from './deliveries/webhook-testing.js';
+import type { TriggerQueries } from '../../projections/triggers/trigger-queries.js';
+import type { LiveFeeds } from '../realtime/live-feeds.js';
 import type { TenantAdmin } from './tenants/tenant-admin.js';
+import type { TriggerRegistry } from './triggers/trigger-registry.js';
 import type { WebhookHistory } from './webhooks/webhook-history.js';
 import type { WebhookRegistry } from './webhooks/webhook-registry.js';
 
@@ -21,4 +24,8 @@ export interface Services {
   webhookTesting: WebhookTesting;
   webhookHealth: WebhookHealthReport;
   deliveryQueries: DeliveryQueries;
+  /** Live subscriptions (GraphQL subscriptions over WebSocket). */
+  live: LiveFeeds;
+  triggers: TriggerRegistry;
+  triggerQueries: TriggerQueries;
 }

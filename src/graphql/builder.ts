@@ -19,6 +19,8 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, SimpleObjectsPlugin, ZodPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // Subscription fields are authorised once, when subscribing, not again for every event.
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       admin: context.actor.kind === 'admin',
       tenant: context.actor.kind === 'tenant',
@@ -42,3 +44,4 @@ builder.addScalarType('JSON', JSONResolver);
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

@@ -8,5 +8,9 @@ import './types/delivery.js';
 import './types/delivery-mutations.js';
 import './types/message.js';
 import './types/webhook-health.js';
+import './types/subscription-webhook-changed.js';
+import './types/subscription-audit-log.js';
+import './types/subscription-trigger-fired.js';
+import './types/trigger.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

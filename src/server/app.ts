@@ -5,10 +5,14 @@ import { deliveryProjection } from '../../projections/deliveries/delivery-projec
 import { DeliveryQueries } from '../../projections/deliveries/delivery-queries.js';
 import { DueDeliveries } from '../../projections/deliveries/due-deliveries.js';
 import { WebhookDirectory } from '../../projections/deliveries/webhook-directory.js';
+import { allProjections } from '../../projections/all-projections.js';
+import type { Projection } from '../../projections/projection.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { ReadModelDatabase } from '../../projections/read-model-database.js';
 import { tenantProjection } from '../../projections/tenants/tenant-projection.js';
 import { TenantQueries } from '../../projections/tenants/tenant-queries.js';
+import { triggerProjection } from '../../projections/triggers/trigger-projection.js';
+import { TriggerQueries } from '../../projections/triggers/trigger-queries.js';
 import { webhookProjection } from '../../projections/webhooks/webhook-projection.js';
 import { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
 import { authenticate } from '../access/authenticate.js';
@@ -18,6 +22,8 @@ import { WebhookHealthReport } from '../application/deliveries/webhook-health-re
 import { WebhookTesting } from '../application/deliveries/webhook-testing.js';
 import type { Services } from '../application/services.js';
 import { TenantAdmin } from '../application/tenants/tenant-admin.js';
+import { TriggerCalls } from '../application/triggers/trigger-calls.js';
+import { TriggerRegistry, type TriggerReadModel } from '../application/triggers/trigger-registry.js';
 import { WebhookHistory } from '../application/webhooks/webhook-history.js';
 import { WebhookRegistry } from '../application/webhooks/webhook-registry.js';
 import type { Config } from '../config/config.js';
@@ -35,9 +41,14 @@ import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { type IdGenerator, uuidGenerator } from '../ports/ids.js';
+import { EventHub } from '../realtime/event-hub.js';
+import { LiveFeeds } from '../realtime/live-feeds.js';
+import { attachSubscriptions } from '../realtime/subscription-server.js';
 import { loadEncryptionKeys } from '../secrets/encryption-keys.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { handleHealthCheck } from './health-check.js';
+import { handleInboundHook } from './inbound-hooks.js';
+import { INBOUND_HOOKS_PREFIX } from './inbound-hooks-path.js';
 
 export interface AppDependencies {
   config: Config;
@@ -88,12 +99,15 @@ export function buildApp({
     }),
   );
   const readModels = new ReadModelDatabase(config.readModelPath);
-  const webhookRunner = new ProjectionRunner(store, readModels, webhookProjection, logger);
-  const tenantRunner = new ProjectionRunner(store, readModels, tenantProjection, logger);
-  const deliveryRunner = new ProjectionRunner(store, readModels, deliveryProjection, logger);
-  const runners = [webhookRunner, tenantRunner, deliveryRunner];
+  const runners = allProjections.map((projection) => new ProjectionRunner(store, readModels, projection, logger));
+  const runnerOf = (projection: Projection) => runners.find((runner) => runner.projection === projection)!;
+  const webhookRunner = runnerOf(webhookProjection);
+  const tenantRunner = runnerOf(tenantProjection);
+  const triggerRunner = runnerOf(triggerProjection);
+  const deliveryRunner = runnerOf(deliveryProjection);
   const webhookQueries = new WebhookQueries(readModels.db);
   const tenantQueries = new TenantQueries(readModels.db);
+  const triggerQueries = new TriggerQueries(readModels.db);
   const deliveryQueries = new DeliveryQueries(readModels.db);
   const dueDeliveries = new DueDeliveries(readModels.db);
   const webhookDirectory = new WebhookDirectory(readModels.db);
@@ -110,6 +124,16 @@ export function buildApp({
     ids,
     readModel: { webhook: (tenantId, id) => webhookDirectory.get(tenantId, id), waitForPosition: webhookVisible },
   });
+  const triggerReadModel: TriggerReadModel = {
+    trigger: (tenantId, id) => triggerQueries.trigger(tenantId, id),
+    forCall: (id) => triggerQueries.forCall(id),
+    runOfMessage: (triggerId, messageId) => triggerQueries.runOfMessage(triggerId, messageId),
+    waitForPosition: (position) => triggerRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS),
+  };
+  const liveHub = new EventHub(store, logger);
+  const authenticateHeader = (authorization: string | null | undefined) =>
+    authenticate(authorization, config.adminToken, { activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash) });
+  const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });
 
   const services: Services = {
     webhooks: new WebhookRegistry({
@@ -162,6 +186,9 @@ export function buildApp({
     webhookTesting,
     webhookHealth: new WebhookHealthReport(deliveryQueries, clock),
     deliveryQueries,
+    live: new LiveFeeds(liveHub, store, config.subscriptionBuffer),
+    triggers: new TriggerRegistry({ store, readModel: triggerReadModel, secrets, clock, ids }),
+    triggerQueries,
   };
 
   const worker = new DeliveryWorker({
@@ -217,9 +244,7 @@ export function buildApp({
     logger,
     production: config.production,
     context: async (request) => ({
-      actor: authenticate(request.headers.get('authorization'), config.adminToken, {
-        activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash),
-      }),
+      actor: authenticateHeader(request.headers.get('authorization')),
       correlationId: request.headers.get('x-correlation-id')?.slice(0, 128) || randomUUID(),
       services,
     }),
@@ -233,11 +258,23 @@ export function buildApp({
     });
   });
 
+  const subscriptions = attachSubscriptions(server, {
+    yoga,
+    hub: liveHub,
+    logger,
+    authenticate: authenticateHeader,
+    production: config.production,
+  });
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const failed = runners.find((runner) => runner.error);
       await handleHealthCheck(store, req, res, failed?.error);
+      return;
+    }
+    if (path?.startsWith(INBOUND_HOOKS_PREFIX)) {
+      await handleInboundHook(req, res, path, triggerCalls);
       return;
     }
     if (path === yoga.graphqlEndpoint) {
@@ -266,6 +303,7 @@ export function buildApp({
     services,
     start: async () => {
       for (const runner of runners) runner.start();
+      await liveHub.start();
       await bootstrapDefaultTenant();
       startBackgroundWork().catch((error: unknown) => logger.error({ err: error }, 'delivery worker did not start'));
       return new Promise((resolve, reject) => {
@@ -280,6 +318,7 @@ export function buildApp({
     },
     stop: () => {
       stopping ??= (async () => {
+        await subscriptions.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -287,7 +326,7 @@ export function buildApp({
         });
         await Promise.all([autoTester.stop(), worker.stop()]);
         await deliveryAssignment.stop();
-        await Promise.all(runners.map((runner) => runner.stop()));
+        await Promise.all([liveHub.stop(), ...runners.map((runner) => runner.stop())]);
         await webhookSender.close();
         readModels.close();
         await store.close();

@@ -16,22 +16,27 @@ export interface WebhookHistoryEntry {
   data: JsonValue;
 }
 
+/** How one recorded event of a webhook is shown in its history (and to live subscribers). */
+export function historyEntryOf(event: RecordedEvent): WebhookHistoryEntry {
+  return {
+    eventId: event.id,
+    type: event.type,
+    version: event.revision,
+    position: event.position,
+    at: event.createdAt,
+    actor: event.metadata.actor ?? null,
+    correlationId: event.metadata.correlationId ?? null,
+    data: redactSecrets(event.data) as JsonValue,
+  };
+}
+
 /** The audit trail of a webhook, and its state as it was: read from its stream, not from a read model. */
 export class WebhookHistory {
   constructor(private readonly store: EventStore) {}
 
   async history(tenantId: string, webhookId: string): Promise<WebhookHistoryEntry[]> {
     const events = await this.ownedEvents(tenantId, webhookId);
-    return events.map((event) => ({
-      eventId: event.id,
-      type: event.type,
-      version: event.revision,
-      position: event.position,
-      at: event.createdAt,
-      actor: event.metadata.actor ?? null,
-      correlationId: event.metadata.correlationId ?? null,
-      data: redactSecrets(event.data) as JsonValue,
-    }));
+    return events.map(historyEntryOf);
   }
 
   /** The webhook as of a version (stream revision) or a moment; undefined before it existed. */

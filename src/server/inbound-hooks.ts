@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { TriggerCalls } from '../application/triggers/trigger-calls.js';
+import { MAX_TRIGGER_BODY_BYTES, MAX_TRIGGER_ID_LENGTH } from '../domain/trigger/trigger-rules.js';
+import { INBOUND_HOOKS_PREFIX } from './inbound-hooks-path.js';
+
+function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** After a 413, how much more of the body is read and dropped, and for how long, before the connection is cut. */
+const LINGER_MAX_BYTES = 4 * MAX_TRIGGER_BODY_BYTES;
+const LINGER_MS = 2_000;
+
+/**
+ * Answers 413 without reading the body any further into memory. Cutting the
+ * connection at once would make the kernel reset it while the client is still
+ * sending, and many clients then lose the answer; so the rest is read and
+ * dropped for a while (as nginx's lingering close does), within a bound.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  reply(res, 413, { error: `the body must be at most ${MAX_TRIGGER_BODY_BYTES} bytes` });
+  let dropped = 0;
+  const cut = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, LINGER_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_MAX_BYTES) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.resume();
+}
+
+/** Unknown trigger and bad credentials answer alike, so that nobody learns which trigger ids exist. */
+const refuseUnverified = (res: ServerResponse) =>
+  reply(res, 401, { error: 'not verified: sign the body (Standard Webhooks) or send the secret in X-Verify-Signature' });
+
+function triggerIdFrom(path: string): string | undefined {
+  let id: string;
+  try {
+    id = decodeURIComponent(path.slice(INBOUND_HOOKS_PREFIX.length));
+  } catch {
+    return undefined;
+  }
+  if (id === '' || id.includes('/') || id.length > MAX_TRIGGER_ID_LENGTH) return undefined;
+  return id;
+}
+
+function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat.push([name, Array.isArray(value) ? value.join(', ') : value]);
+  }
+  return Object.fromEntries(flat);
+}
+
+type BodyRead = { ok: true; body: Buffer } | { ok: false };
+
+/** Reads the body, counting as it goes: stops at the first byte past the limit (a chunked body declares no length). */
+function readBody(req: IncomingMessage): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_TRIGGER_BODY_BYTES) {
+        cleanup();
+        req.pause();
+        resolve({ ok: false });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ ok: true, body: Buffer.concat(chunks, size) });
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/**
+ * The inbound endpoint of triggers: 202 `{"runId"}` for a verified call,
+ * 401 for an unverified one or an unknown trigger, 413 for a body over 1 MiB,
+ * 405 for anything but POST.
+ */
+export async function handleInboundHook(req: IncomingMessage, res: ServerResponse, path: string, calls: TriggerCalls): Promise<void> {
+  if (req.method !== 'POST') {
+    reply(res, 405, { error: 'only POST is allowed' }, { allow: 'POST' });
+    return;
+  }
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > MAX_TRIGGER_BODY_BYTES) {
+    refuseTooLarge(req, res);
+    return;
+  }
+  const triggerId = triggerIdFrom(path);
+  const read = await readBody(req);
+  if (!read.ok) {
+    refuseTooLarge(req, res);
+    return;
+  }
+  if (triggerId === undefined) {
+    refuseUnverified(res);
+    return;
+  }
+  const headers = flatHeaders(req.headers);
+  const outcome = await calls.receive({
+    triggerId,
+    headers,
+    body: read.body,
+    correlationId: headers['x-correlation-id']?.slice(0, 128) || randomUUID(),
+  });
+  if (!outcome.accepted) {
+    refuseUnverified(res);
+    return;
+  }
+  reply(res, 202, { runId: outcome.runId });
+}
