@@ -72,8 +72,10 @@ export function toApiError(error: unknown, inputName = 'input'): unknown {
         return apiError('NOT_FOUND', error.message);
       case 'ALREADY_EXISTS':
         return apiError('CONFLICT', error.message);
-      case 'INVALID_STATE':
-        return apiError('BAD_USER_INPUT', error.message, { field: error.field ? `${inputName}.${error.field}` : undefined });
+      case 'INVALID_STATE': {
+        const field = error.field ? `${inputName}.${error.field}` : undefined;
+        return apiError('BAD_USER_INPUT', field ? `${field}: ${error.message}` : error.message, { field });
+      }
       default: {
         const unhandled: never = error.code;
         return unhandled;
