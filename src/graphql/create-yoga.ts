@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logging/logger.js';
 import type { GraphQLContext } from './context.js';
-import { toApiError } from './errors.js';
+import { invalidVariableError, toApiError } from './errors.js';
 
 export interface YogaOptions {
   schema: GraphQLSchema;
@@ -21,6 +21,8 @@ export type HookgateYoga = YogaServerInstance<Record<string, unknown>, GraphQLCo
  */
 function mapError(logger: Logger) {
   return (error: unknown, message: string, isDev?: boolean): Error => {
+    const invalidVariable = error instanceof GraphQLError ? invalidVariableError(error) : undefined;
+    if (invalidVariable) return invalidVariable;
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const mapped = toApiError(original);
     if (mapped instanceof GraphQLError) {

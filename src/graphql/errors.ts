@@ -25,6 +25,37 @@ export function zodValidationError(error: ZodError): GraphQLError {
   });
 }
 
+const VARIABLE = /^Variable "\$(\w+)" /;
+const VALUE_PATH = / at "(\w+(?:\.\w+|\[\d+\])*)"$/;
+const NAMED_INPUT_FIELD = /^Field "(\w+)" (?:of required type|is not defined by type)/;
+
+/**
+ * A variable that does not fit its input type (a required field missing, an
+ * unknown enum value, a field the type lacks) becomes BAD_USER_INPUT naming the
+ * field by its path in the variables, e.g. `input.filters.clouds.0` for
+ * `$input`. graphql-js puts that path only in its message,
+ * `Variable "$input" got invalid value <value> at "input.filters.clouds[0]"; <reason>`,
+ * whose reason is the original error's message. The value is left out of ours:
+ * it may hold a secret. Anything else: undefined.
+ */
+export function invalidVariableError(error: GraphQLError): GraphQLError | undefined {
+  const variable = VARIABLE.exec(error.message)?.[1];
+  if (variable === undefined) return undefined;
+  const reason = error.originalError?.message;
+  if (reason === undefined || !error.message.endsWith(`; ${reason}`)) {
+    // `Variable "$input" of required type "X!" was not provided.` and the like: no value in it.
+    return new GraphQLError(`${variable}: ${error.message}`, {
+      nodes: error.nodes,
+      extensions: { code: 'BAD_USER_INPUT', field: variable },
+    });
+  }
+  const head = error.message.slice(0, -(reason.length + 2));
+  const path = (VALUE_PATH.exec(head)?.[1] ?? variable).replace(/\[(\d+)\]/g, '.$1');
+  const named = NAMED_INPUT_FIELD.exec(reason)?.[1];
+  const field = named ? `${path}.${named}` : path;
+  return new GraphQLError(`${field}: ${reason}`, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT', field } });
+}
+
 /**
  * Maps what the application throws to the API's error codes. `inputName`
  * prefixes the field of an invalid input (`input.url`); pass '' for plain arguments. Anything else is
@@ -43,8 +74,10 @@ export function toApiError(error: unknown, inputName = 'input'): unknown {
         return apiError('NOT_FOUND', error.message);
       case 'ALREADY_EXISTS':
         return apiError('CONFLICT', error.message);
-      case 'INVALID_STATE':
-        return apiError('BAD_USER_INPUT', error.message, { field: error.field ? `${inputName}.${error.field}` : undefined });
+      case 'INVALID_STATE': {
+        const field = error.field ? `${inputName}.${error.field}` : undefined;
+        return apiError('BAD_USER_INPUT', field ? `${field}: ${error.message}` : error.message, { field });
+      }
       default: {
         const unhandled: never = error.code;
         return unhandled;
