@@ -53,6 +53,9 @@ export const triggerProjection: Projection = {
       CREATE INDEX IF NOT EXISTS trigger_runs_trigger_position ON trigger_runs (trigger_id, position);
       CREATE INDEX IF NOT EXISTS trigger_runs_trigger_message ON trigger_runs (trigger_id, webhook_message_id)
         WHERE webhook_message_id IS NOT NULL;
+      -- The forwarding reactor's work list: it stays as small as the runs not forwarded yet.
+      CREATE INDEX IF NOT EXISTS trigger_runs_to_forward ON trigger_runs (position)
+        WHERE forward_as_event_type IS NOT NULL AND forwarded_message_id IS NULL;
     `);
   },
 

@@ -18,6 +18,14 @@ export interface TriggerRunView {
   forwardedMessageId: string | null;
 }
 
+/** A run the forwarding reactor still has to publish. */
+export interface RunAwaitingForward {
+  runId: string;
+  triggerId: string;
+  tenantId: string;
+  position: number;
+}
+
 export interface TriggerRunPage {
   runs: TriggerRunView[];
   cursors: string[];
@@ -71,6 +79,7 @@ export class TriggerQueries {
   private readonly byTenant: Database.Statement;
   private readonly anyTenant: Database.Statement;
   private readonly byMessage: Database.Statement;
+  private readonly toForward: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.byId = db.prepare('SELECT doc FROM triggers WHERE id = ? AND tenant_id = ? AND deleted = 0').pluck();
@@ -79,6 +88,15 @@ export class TriggerQueries {
     this.byMessage = db
       .prepare('SELECT run_id FROM trigger_runs WHERE trigger_id = ? AND webhook_message_id = ? ORDER BY position LIMIT 1')
       .pluck();
+    this.toForward = db.prepare(
+      `SELECT run_id AS runId, trigger_id AS triggerId, tenant_id AS tenantId, position FROM trigger_runs
+       WHERE forward_as_event_type IS NOT NULL AND forwarded_message_id IS NULL ORDER BY position LIMIT ?`,
+    );
+  }
+
+  /** Runs of forwarding triggers not forwarded yet, oldest first (every tenant: for the forwarding reactor). */
+  awaitingForward(limit: number): RunAwaitingForward[] {
+    return this.toForward.all(limit) as RunAwaitingForward[];
   }
 
   trigger(tenantId: string, id: string): Trigger | undefined {

@@ -22,7 +22,10 @@ import { WebhookHealthReport } from '../application/deliveries/webhook-health-re
 import { WebhookTesting } from '../application/deliveries/webhook-testing.js';
 import type { Services } from '../application/services.js';
 import { TenantAdmin } from '../application/tenants/tenant-admin.js';
+import { PublishingForwarder } from '../application/triggers/publishing-forwarder.js';
 import { TriggerCalls } from '../application/triggers/trigger-calls.js';
+import { TriggerForwarding } from '../application/triggers/trigger-forwarding.js';
+import { TriggerForwardingReactor } from '../application/triggers/trigger-forwarding-reactor.js';
 import { TriggerRegistry, type TriggerReadModel } from '../application/triggers/trigger-registry.js';
 import { WebhookHistory } from '../application/webhooks/webhook-history.js';
 import { WebhookRegistry } from '../application/webhooks/webhook-registry.js';
@@ -225,18 +228,29 @@ export function buildApp({
     logger,
   });
 
+  const triggerForwarding = new TriggerForwarding({ store, forwarder: new PublishingForwarder(services.publisher), clock });
+  const forwardingReactor = new TriggerForwardingReactor({
+    awaitingForward: (limit) => triggerQueries.awaitingForward(limit),
+    forward: (run) => triggerForwarding.forwardRun(run),
+    onRunsChanged: (listener) => triggerRunner.onAdvance(listener),
+    logger,
+  });
+
   /**
-   * The worker and the tester act on what the read models say, so they start
+   * The worker, the tester and the forwarding reactor act on what the read models say, so they start
    * once the read models have caught up with the log as it was at start:
    * a stale read model would only cause needless duplicate sends.
    */
   async function startBackgroundWork(): Promise<void> {
     const head = await store.headPosition();
-    await Promise.all([deliveryRunner, webhookRunner].map((runner) => runner.waitForPosition(head, CATCH_UP_TIMEOUT_MS)));
+    await Promise.all(
+      [deliveryRunner, webhookRunner, triggerRunner].map((runner) => runner.waitForPosition(head, CATCH_UP_TIMEOUT_MS)),
+    );
     if (stopping) return;
     await deliveryAssignment.start();
     worker.start();
     autoTester.start();
+    forwardingReactor.start();
   }
 
   const yoga = createHookgateYoga({
@@ -324,7 +338,7 @@ export function buildApp({
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
-        await Promise.all([autoTester.stop(), worker.stop()]);
+        await Promise.all([autoTester.stop(), worker.stop(), forwardingReactor.stop()]);
         await deliveryAssignment.stop();
         await Promise.all([liveHub.stop(), ...runners.map((runner) => runner.stop())]);
         await webhookSender.close();

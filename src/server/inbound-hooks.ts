@@ -98,7 +98,8 @@ function readBody(req: IncomingMessage): Promise<BodyRead> {
 
 /**
  * The inbound endpoint of triggers: 202 `{"runId"}` for a verified call,
- * 401 for an unverified one or an unknown trigger, 413 for a body over 1 MiB,
+ * 401 for an unverified one or an unknown trigger, 413 for a body over 1 MiB
+ * (or, for a trigger that forwards its calls, a call larger than a published event may be),
  * 405 for anything but POST.
  */
 export async function handleInboundHook(req: IncomingMessage, res: ServerResponse, path: string, calls: TriggerCalls): Promise<void> {
@@ -129,6 +130,10 @@ export async function handleInboundHook(req: IncomingMessage, res: ServerRespons
     correlationId: headers['x-correlation-id']?.slice(0, 128) || randomUUID(),
   });
   if (!outcome.accepted) {
+    if (outcome.reason === 'tooLargeToForward') {
+      reply(res, 413, { error: `this trigger forwards its calls as events: body and headers must fit in ${outcome.maxBytes} bytes of JSON` });
+      return;
+    }
     refuseUnverified(res);
     return;
   }

@@ -141,7 +141,7 @@ describe('inbound triggers (real server, embedded file store)', () => {
       body: { foo: 'bar', n: [1, 2] },
       bodyBytes: Buffer.byteLength(body),
       forwardAsEventType: 'order.received',
-      forwardedMessageId: null,
+      // forwardedMessageId is set once the forwarding reactor published the call (trigger-forwarding.e2e.spec.ts).
     });
     const headers = Object.fromEntries((run.headers as { name: string; value: string }[]).map((h) => [h.name, h.value]));
     expect(headers).toMatchObject({ 'content-type': 'application/json', 'x-custom': 'kept', 'x-correlation-id': 'corr-1' });

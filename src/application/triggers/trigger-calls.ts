@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_PAYLOAD_BYTES } from '../../domain/message/message-commands.js';
 import { decideTrigger } from '../../domain/trigger/trigger-commands.js';
+import { isTriggerFired, type TriggerFired } from '../../domain/trigger/trigger-events.js';
 import type { EventStore, JsonValue } from '../../eventstore/event-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/ids.js';
@@ -7,6 +9,7 @@ import type { SecretBox } from '../../secrets/secret-box.js';
 import { triggerStream } from '../../streams/stream-names.js';
 import { triggerBodyFrom } from './trigger-body.js';
 import { verifyCall } from './trigger-call-verification.js';
+import { forwardedCallOf } from './trigger-forwarding.js';
 import type { TriggerReadModel } from './trigger-registry.js';
 
 /** An HTTP call of `POST /hooks/<triggerId>`, body read whole (the endpoint enforces the size limit). */
@@ -22,7 +25,11 @@ export interface InboundCall {
  * `unverified` covers an unknown or deleted trigger too: answering both alike
  * does not tell a stranger which trigger ids exist.
  */
-export type CallOutcome = { accepted: true; runId: string } | { accepted: false; reason: 'unverified' };
+export type CallOutcome =
+  | { accepted: true; runId: string }
+  | { accepted: false; reason: 'unverified' }
+  /** The trigger forwards its calls as published events, and this one would be larger than an event may be. */
+  | { accepted: false; reason: 'tooLargeToForward'; maxBytes: number };
 
 export interface TriggerCallsDependencies {
   store: EventStore;
@@ -31,6 +38,10 @@ export interface TriggerCallsDependencies {
   clock: Clock;
   ids: IdGenerator;
 }
+
+/** Whether the call, as forwardedCallOf makes it, fits in a published event (the same measure publishEvent applies). */
+const fitsInAnEvent = (fired: TriggerFired): boolean =>
+  Buffer.byteLength(JSON.stringify(forwardedCallOf(fired.data)), 'utf8') <= MAX_PAYLOAD_BYTES;
 
 export const triggerActor = (triggerId: string): string => `trigger:${triggerId}`;
 
@@ -71,6 +82,11 @@ export class TriggerCalls {
       },
       trigger,
     );
+    const [fired] = events;
+    if (fired && isTriggerFired(fired) && fired.data.forwardAsEventType !== null && !fitsInAnEvent(fired)) {
+      // Refused now, with the reason, rather than accepted and never forwarded.
+      return { accepted: false, reason: 'tooLargeToForward', maxBytes: MAX_PAYLOAD_BYTES };
+    }
     const appended = await store.appendToStream(
       triggerStream(trigger.id),
       events.map((event) => ({

@@ -1,8 +1,14 @@
+import { createHash } from 'node:crypto';
 import { decideTrigger } from '../../domain/trigger/trigger-commands.js';
-import { evolveTrigger, initialTriggerState, isTriggerFired, type TriggerEvent } from '../../domain/trigger/trigger-events.js';
+import {
+  evolveTrigger,
+  initialTriggerState,
+  isTriggerFired,
+  type TriggerEvent,
+  type TriggerFired,
+} from '../../domain/trigger/trigger-events.js';
 import type { EventStore, JsonValue, RecordedEvent } from '../../eventstore/event-store.js';
 import type { Clock } from '../../ports/clock.js';
-import type { IdGenerator } from '../../ports/ids.js';
 import { triggerStream } from '../../streams/stream-names.js';
 
 /** What a forwarded call is published as: the call itself, as the seed's workflow tools hand it on. */
@@ -16,11 +22,24 @@ export interface ForwardedCall {
   headers: Record<string, string>;
 }
 
+/** The payload a call is published with; also what the inbound endpoint sizes before it accepts a call. */
+export function forwardedCallOf(call: TriggerFired['data']): ForwardedCall {
+  return {
+    triggerId: call.triggerId,
+    runId: call.runId,
+    receivedAt: call.receivedAt,
+    contentType: call.contentType,
+    bodyEncoding: call.bodyEncoding,
+    body: call.body,
+    headers: call.headers,
+  };
+}
+
 /**
- * THE SEAM TO PUBLISHING. Implemented over the delivery work's `publishEvent`
- * use case: publish `payload` as an event of `eventType` to the tenant's
- * webhooks, idempotently on `idempotencyKey` (a call forwarded twice after a
- * crash must publish once), and answer the message id.
+ * The seam to publishing (implemented over the publishEvent use case by
+ * PublishingForwarder): publish `payload` as an event of `eventType` to the
+ * tenant's webhooks, idempotently on `idempotencyKey` (a call forwarded twice
+ * after a crash must publish once), and answer the message id.
  */
 export interface TriggerForwarder {
   forward(request: {
@@ -28,6 +47,8 @@ export interface TriggerForwarder {
     eventType: string;
     payload: ForwardedCall;
     idempotencyKey: string;
+    /** The inbound call's correlation id, so that the message and its deliveries trace back to the call. */
+    correlationId: string;
   }): Promise<{ messageId: string }>;
 }
 
@@ -35,21 +56,48 @@ export interface TriggerForwardingDependencies {
   store: EventStore;
   forwarder: TriggerForwarder;
   clock: Clock;
-  ids: IdGenerator;
+}
+
+/** A run waiting to be forwarded, as the trigger read model lists it. */
+export interface RunToForward {
+  triggerId: string;
+  runId: string;
+  /** Global log position of its TriggerFired event. */
+  position: number;
 }
 
 export const FORWARDING_ACTOR = 'system:trigger-forwarding';
 
 /**
- * Forwards one recorded call of a trigger with `forwardAsEventType`, then
- * records `TriggerRunForwarded` so that triggerRuns shows the message. Meant
- * to be driven by a reactor that follows the log (the delivery work's
- * persistent subscription on `trigger-` streams, event type `TriggerFired`),
- * at least once: the idempotency key makes a repeat harmless.
- * NOT WIRED YET: nothing in the server calls it until publishing exists.
+ * The id of the TriggerRunForwarded event of a run, the same every time (a
+ * UUID made from the run id, in the manner of RFC 9562 version 8): recording a
+ * run twice, after a crash or from two gateway instances, appends it once.
+ */
+export function forwardedEventId(runId: string): string {
+  const hex = createHash('sha256').update(`TriggerRunForwarded:${runId}`, 'utf8').digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Forwards recorded calls of triggers with `forwardAsEventType`, then records
+ * `TriggerRunForwarded` so that triggerRuns shows the message. Driven at least
+ * once by TriggerForwardingReactor: the idempotency key and the fixed event id
+ * make a repeat harmless.
  */
 export class TriggerForwarding {
   constructor(private readonly deps: TriggerForwardingDependencies) {}
+
+  /** Forwards a run the read model lists as waiting, reading its call from the log. */
+  async forwardRun(run: RunToForward): Promise<string | undefined> {
+    const filter = { streamNamePrefixes: [triggerStream(run.triggerId)], eventTypePrefixes: ['TriggerFired'] };
+    for await (const event of this.deps.store.readAll({ afterPosition: run.position - 1, maxCount: 1, filter })) {
+      const data = event.data as { runId?: unknown };
+      if (event.position !== run.position || data.runId !== run.runId) break;
+      return this.forwardRecorded(event);
+    }
+    throw new Error(`Trigger run ${run.runId} is not at log position ${run.position}`);
+  }
 
   /** Answers the message id, or undefined when the event is not a call to forward. */
   async forwardRecorded(recorded: RecordedEvent): Promise<string | undefined> {
@@ -59,16 +107,9 @@ export class TriggerForwarding {
     const { messageId } = await this.deps.forwarder.forward({
       tenantId: d.tenantId,
       eventType: d.forwardAsEventType!,
-      payload: {
-        triggerId: d.triggerId,
-        runId: d.runId,
-        receivedAt: d.receivedAt,
-        contentType: d.contentType,
-        bodyEncoding: d.bodyEncoding,
-        body: d.body,
-        headers: d.headers,
-      },
+      payload: forwardedCallOf(d),
       idempotencyKey: `trigger-run:${d.runId}`,
+      correlationId: recorded.metadata.correlationId ?? recorded.id,
     });
     await this.recordForwarded(recorded, d.tenantId, d.triggerId, d.runId, messageId);
     return messageId;
@@ -86,7 +127,7 @@ export class TriggerForwarding {
     await this.deps.store.appendToStream(
       stream,
       events.map((e) => ({
-        id: this.deps.ids.newId(),
+        id: forwardedEventId(runId),
         type: e.type,
         data: e.data as JsonValue,
         metadata: { tenantId, actor: FORWARDING_ACTOR, correlationId: cause.metadata.correlationId ?? cause.id, causationId: cause.id },
