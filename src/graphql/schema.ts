@@ -11,6 +11,7 @@ import './types/webhook-health.js';
 import './types/subscription-webhook-changed.js';
 import './types/subscription-audit-log.js';
 import './types/subscription-trigger-fired.js';
+import './types/subscription-delivery-outcome.js';
 import './types/trigger.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

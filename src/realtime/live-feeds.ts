@@ -2,6 +2,7 @@ import type { TriggerRunView } from '../../projections/triggers/trigger-queries.
 import type { EventStore, RecordedEvent } from '../eventstore/event-store.js';
 import type { EventHub } from './event-hub.js';
 import { type AuditLogEntry, auditEntryOf, resumedTenantEvents } from './feeds/audit-log.js';
+import { type DeliveryOutcome, DeliveryOutcomes, isDeliveryOutcome, webhookOfDelivery } from './feeds/delivery-outcomes.js';
 import { isTriggerRun, triggerBelongsTo, triggerRunOf } from './feeds/trigger-runs.js';
 import { isWebhookEvent, webhookIdOf, type WebhookChange, WebhookChanges } from './feeds/webhook-changes.js';
 import { Subscriber, type SubscriberTooSlow } from './subscriber.js';
@@ -26,6 +27,7 @@ const DONE = { done: true, value: undefined } as const;
  */
 export class LiveFeeds {
   private readonly webhookChanges: WebhookChanges;
+  private readonly deliveryOutcomes: DeliveryOutcomes;
 
   constructor(
     private readonly hub: EventHub,
@@ -34,6 +36,7 @@ export class LiveFeeds {
     private readonly capacity: number,
   ) {
     this.webhookChanges = new WebhookChanges(store);
+    this.deliveryOutcomes = new DeliveryOutcomes(store);
   }
 
   /** Changes of the tenant's webhooks (or of one) from now on, each with the webhook's new state. */
@@ -48,6 +51,15 @@ export class LiveFeeds {
   /** Whether a webhook id names one of the tenant's webhooks (to refuse a subscription to anything else). */
   webhookBelongsTo(tenantId: string, webhookId: string): Promise<boolean> {
     return this.webhookChanges.belongsTo(tenantId, webhookId);
+  }
+
+  /** Each attempt, success and final failure of deliveries to the tenant's webhooks (or to one) from now on. */
+  deliveryOutcome(request: LiveRequest & { webhookId?: string }): AsyncIterableIterator<DeliveryOutcome> {
+    const { webhookId } = request;
+    return this.follow(request, {
+      accepts: (event) => isDeliveryOutcome(event) && (webhookId === undefined || webhookOfDelivery(event) === webhookId),
+      payload: (event) => this.deliveryOutcomes.outcomeFor(event),
+    });
   }
 
   /** Accepted calls of the tenant's inbound triggers (or of one) from now on. */
