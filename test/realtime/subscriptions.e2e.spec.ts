@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../support/graphql-client.js';
+import { startReceiver, type WebhookReceiver } from '../support/receivers/webhook-receiver.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { liveClient, type LiveClient, type Subscription } from '../support/ws-client.js';
 
@@ -16,12 +17,19 @@ const WEBHOOK_CHANGED = `subscription($id: ID) {
   }
 }`;
 const AUDIT_LOG = `subscription($after: String) { auditLog(after: $after) { position type stream version actor correlationId data } }`;
+const DELIVERY_OUTCOME = `subscription($webhookId: ID) {
+  deliveryOutcome(webhookId: $webhookId) {
+    kind deliveryId messageId webhookId eventType attempt statusCode durationMs error errorKind failureReason nextAttemptAt at
+  }
+}`;
+const PUBLISH = `mutation($input: PublishEventInput!) { publishEvent(input: $input) { message { id } deliveries { id webhookId } } }`;
 
 describe('GraphQL subscriptions over graphql-ws (real server, embedded store)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-live-'));
   let server: ServerProcess;
   let admin: ReturnType<typeof graphqlClient>;
   const clients: LiveClient[] = [];
+  const receivers: WebhookReceiver[] = [];
 
   async function newTenant(name: string) {
     const result = await admin(`mutation($n: String!) { createTenant(input: { name: $n }) { apiKey apiKeyId tenant { id } } }`, { n: name });
@@ -66,12 +74,20 @@ describe('GraphQL subscriptions over graphql-ws (real server, embedded store)', 
   }
 
   beforeAll(async () => {
-    server = await startServerProcess({ HOOKGATE_DATA_DIR: dataDir, HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN, HOOKGATE_ALLOW_HTTP: 'true' });
+    server = await startServerProcess({
+      HOOKGATE_DATA_DIR: dataDir,
+      HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      HOOKGATE_ALLOW_HTTP: 'true',
+      // deliveryOutcome: receivers on 127.0.0.1, retried at once.
+      HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true',
+      HOOKGATE_RETRY_SCHEDULE: '0,100ms,200ms',
+    });
     admin = graphqlClient(server.url, ADMIN_TOKEN);
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));
     await server?.stop();
+    await Promise.all(receivers.map((receiver) => receiver.close()));
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -216,6 +232,81 @@ describe('GraphQL subscriptions over graphql-ws (real server, embedded store)', 
     // Another tenant cannot follow it.
     const stranger = await newTenant('stranger');
     const [refused] = await connect({ apiKey: stranger.apiKey }).subscribe(RUNS, { id: orders.trigger.id }).waitFor(1);
+    expect(refused!.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+
+  it('deliveryOutcome: a failed attempt, the retry that lands and the success, in order, to the owning tenant only', async () => {
+    const a = await newTenant('outcomes-a');
+    const b = await newTenant('outcomes-b');
+    /** A receiver whose first `order.created` fails with 500; everything else (tests, probes) lands. */
+    let failedOnce = false;
+    const flaky = await startReceiver({
+      behaviour: (request) => {
+        if (!failedOnce && request.body.includes('"type":"order.created"')) {
+          failedOnce = true;
+          return { status: 500, body: 'try again' };
+        }
+        return { status: 200, body: 'ok' };
+      },
+    });
+    const steady = await startReceiver();
+    receivers.push(flaky, steady);
+    const validWebhook = async (tenant: { http: ReturnType<typeof graphqlClient> }, receiver: WebhookReceiver) => {
+      const created = await tenant.http(`mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { signingSecret webhook { id } } }`, {
+        input: { url: receiver.url, filters: { eventTypes: ['order.*'] } },
+      });
+      expect(created.errors).toBeUndefined();
+      const { webhook, signingSecret } = created.data!.createWebhook;
+      receiver.setSecrets([signingSecret]);
+      const deadline = Date.now() + 10_000;
+      while ((await tenant.http(`query($id: ID!) { webhook(id: $id) { state } }`, { id: webhook.id })).data!.webhook.state !== 'VALID') {
+        if (Date.now() > deadline) throw new Error('the automatic test did not pass');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return webhook.id as string;
+    };
+    const aWebhook = await validWebhook(a, flaky);
+    const bWebhook = await validWebhook(b, steady);
+    const publish = async (tenant: { http: ReturnType<typeof graphqlClient> }, type: string) => {
+      const published = await tenant.http(PUBLISH, { input: { type, payload: { at: Date.now() } } });
+      expect(published.errors).toBeUndefined();
+      return published.data!.publishEvent.message.id as string;
+    };
+
+    const aAll = connect({ apiKey: a.apiKey }).subscribe(DELIVERY_OUTCOME);
+    const aOne = connect({ apiKey: a.apiKey }).subscribe(DELIVERY_OUTCOME, { webhookId: aWebhook });
+    const bAll = connect({ apiKey: b.apiKey }).subscribe(DELIVERY_OUTCOME);
+    await untilSeen([aAll, aOne], () => publish(a, 'order.probe').then(() => undefined));
+    await untilSeen([bAll], () => publish(b, 'order.probe').then(() => undefined));
+
+    const messageId = await publish(a, 'order.created');
+    const ofMessage = (results: typeof aAll.results) =>
+      results.map((r) => r.data!.deliveryOutcome).filter((o: { messageId: string }) => o.messageId === messageId);
+    await aAll.waitUntil((results) => ofMessage(results).length >= 3);
+    const outcomes = ofMessage(aAll.results);
+    expect(outcomes.map((o) => [o.kind, o.attempt, o.statusCode])).toEqual([
+      ['ATTEMPTED', 1, 500],
+      ['ATTEMPTED', 2, 200],
+      ['SUCCEEDED', 2, 200],
+    ]);
+    expect(outcomes[0]).toMatchObject({
+      webhookId: aWebhook,
+      eventType: 'order.created',
+      error: expect.stringMatching(/500/),
+      errorKind: 'HTTP_STATUS',
+      nextAttemptAt: expect.any(String),
+      durationMs: expect.any(Number),
+    });
+    expect(outcomes[1]).toMatchObject({ error: null, errorKind: null, nextAttemptAt: null });
+    expect(outcomes[2]).toMatchObject({ deliveryId: outcomes[0].deliveryId, failureReason: null, at: expect.any(String) });
+    await aOne.waitUntil((results) => ofMessage(results).length >= 3);
+    expect(aOne.results.every((r) => r.data!.deliveryOutcome.webhookId === aWebhook)).toBe(true);
+
+    // Whatever reached b's subscriber before its own later probe would have been dispatched by then.
+    const last = await publish(b, 'order.probe');
+    await bAll.waitUntil((results) => results.some((r) => r.data!.deliveryOutcome.messageId === last));
+    expect(bAll.results.every((r) => r.data!.deliveryOutcome.webhookId === bWebhook)).toBe(true);
+    const [refused] = await connect({ apiKey: b.apiKey }).subscribe(DELIVERY_OUTCOME, { webhookId: aWebhook }).waitFor(1);
     expect(refused!.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
   });
 
