@@ -243,9 +243,12 @@ export function buildApp({
    */
   async function startBackgroundWork(): Promise<void> {
     const head = await store.headPosition();
-    await Promise.all(
-      [deliveryRunner, webhookRunner, triggerRunner].map((runner) => runner.waitForPosition(head, CATCH_UP_TIMEOUT_MS)),
-    );
+    await Promise.all([
+      ...[deliveryRunner, webhookRunner].map((runner) => runner.waitForPosition(head, CATCH_UP_TIMEOUT_MS)),
+      // The trigger projection sees trigger streams only, so it is waited for up to the head before it started: a
+      // read model being rebuilt would show runs forwarded long ago (beyond the idempotency window) as waiting.
+      triggerRunner.waitForPosition(headBeforeProjections, CATCH_UP_TIMEOUT_MS),
+    ]);
     if (stopping) return;
     await deliveryAssignment.start();
     worker.start();
@@ -311,11 +314,13 @@ export function buildApp({
   }
 
   let stopping: Promise<void> | undefined;
+  let headBeforeProjections = 0;
 
   return {
     server,
     services,
     start: async () => {
+      headBeforeProjections = await store.headPosition();
       for (const runner of runners) runner.start();
       await liveHub.start();
       await bootstrapDefaultTenant();
