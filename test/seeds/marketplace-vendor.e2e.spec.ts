@@ -1,8 +1,10 @@
 // Seed 000 (marketplace vendor webhooks): a vendor upserts one webhook per scope (vendor level by supported
 // clouds, product level by product id) with basic, header API key or OAuth2 client-credentials auth; filters are
 // required and may not be empty; a vendor-wide switch turns private-offer events off; no answer echoes a secret.
+// Events go to the product's own webhook when it has one, else to the vendor-level one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  PublishEventDocument,
   TenantDocument,
   UpdateTenantSettingsDocument,
   UpsertWebhookDocument,
@@ -10,7 +12,10 @@ import {
   WebhooksDocument,
   type Cloud,
   type CreateWebhookInput,
+  type PublishEventInput,
 } from '../generated/graphql.js';
+import { deliveriesIn, finalDelivery, LOCAL_DELIVERY_ENV, receiverPool, validWebhook } from '../support/delivery-steps.js';
+import type { WebhookReceiver } from '../support/receivers/webhook-receiver.js';
 import { startRegistryServer, type RegistryServer, type TenantSession } from '../support/registry-server.js';
 import { dataOf, errorOf } from '../support/typed-client.js';
 
@@ -22,16 +27,44 @@ const SECRET_PATTERN = new RegExp(SECRETS.join('|'));
 describe('seed 000: marketplace vendor webhooks', () => {
   let hookgate: RegistryServer;
   let vendor: TenantSession;
+  const receivers = receiverPool();
 
   const upsert = (input: CreateWebhookInput, as: TenantSession = vendor) => as.client(UpsertWebhookDocument, { input });
 
   beforeAll(async () => {
-    hookgate = await startRegistryServer();
+    hookgate = await startRegistryServer(LOCAL_DELIVERY_ENV);
     vendor = await hookgate.newTenant('vendor');
   });
   afterAll(async () => {
     await hookgate?.stop();
+    await receivers.closeAll();
   });
+
+  /** A vendor with a vendor-level webhook (all clouds, header API key auth) and one for product prod-a, both VALID. */
+  async function vendorWithReceivers(name: string) {
+    const tenant = await hookgate.newTenant(name);
+    const vendorLevel = await receivers.start({ auth: { type: 'apiKey', headerName: 'X-Vendor-Key', apiKey: 'vendor-key-1' } });
+    const productA = await receivers.start();
+    const vendorWebhook = await validWebhook(tenant.client, vendorLevel, {
+      filters: { clouds: ALL_CLOUDS },
+      auth: { type: 'HEADER_API_KEY', headerName: 'X-Vendor-Key', apiKey: 'vendor-key-1' },
+    });
+    const productWebhook = await validWebhook(tenant.client, productA, { filters: { productId: 'prod-a' } });
+    return { tenant, vendorLevel, productA, vendorWebhook, productWebhook };
+  }
+
+  /** Publishes, waits for every delivery to land, and answers which webhooks it went to. */
+  async function publishAndDeliver(tenant: TenantSession, input: PublishEventInput) {
+    const { message, deliveries } = dataOf(await tenant.client(PublishEventDocument, { input })).publishEvent;
+    for (const delivery of deliveries) expect(await finalDelivery(tenant.client, delivery.id)).toMatchObject({ status: 'SUCCEEDED' });
+    return { messageId: message.id, webhookIds: deliveries.map((d) => d.webhookId) };
+  }
+
+  const receivedTypes = (receiver: WebhookReceiver) =>
+    deliveriesIn(receiver.requests).map((r) => {
+      expect(r).toMatchObject({ verified: true, authorized: true });
+      return (JSON.parse(r.body) as { type: string }).type;
+    });
 
   it('upserts the vendor-level webhook with each auth type, keeping one webhook, and never echoes a secret', async () => {
     const filters = { clouds: ALL_CLOUDS };
@@ -109,7 +142,22 @@ describe('seed 000: marketplace vendor webhooks', () => {
     expect((await ids({})).sort()).toEqual([vendorLevel.id, productA.webhook.id, productB.webhook.id].sort());
   });
 
-  it.todo('delivery: an event of a product with its own webhook goes there only; other products fall back to the vendor-level webhook');
+  it('delivers an event of a product with its own webhook there only; other products fall back to the vendor-level webhook', async () => {
+    const { tenant, vendorLevel, productA, vendorWebhook, productWebhook } = await vendorWithReceivers('vendor-routing');
+
+    const ofProductA = await publishAndDeliver(tenant, { type: 'offer.accepted', payload: { offer: 1 }, productId: 'prod-a', cloud: 'AWS' });
+    expect(ofProductA.webhookIds).toEqual([productWebhook.id]);
+    const ofProductB = await publishAndDeliver(tenant, { type: 'offer.accepted', payload: { offer: 2 }, productId: 'prod-b', cloud: 'AWS' });
+    expect(ofProductB.webhookIds).toEqual([vendorWebhook.id]);
+
+    expect(receivedTypes(productA)).toEqual(['offer.accepted']);
+    expect(deliveriesIn(productA.requests)[0]!.webhookId).toBe(ofProductA.messageId);
+    expect(JSON.parse(deliveriesIn(productA.requests)[0]!.body).data).toEqual({ offer: 1 });
+    // The vendor-level webhook authenticates with its API key header; it got product B's event only.
+    expect(receivedTypes(vendorLevel)).toEqual(['offer.accepted']);
+    expect(deliveriesIn(vendorLevel.requests)[0]!.webhookId).toBe(ofProductB.messageId);
+    expect(deliveriesIn(vendorLevel.requests)[0]!.headers['x-vendor-key']).toBe('vendor-key-1');
+  });
 
   it('requires filters and refuses empty ones, naming the field, creating nothing', async () => {
     const tenant = await hookgate.newTenant('vendor-without-filters');
@@ -137,5 +185,21 @@ describe('seed 000: marketplace vendor webhooks', () => {
     expect(dataOf(await hookgate.admin(TenantDocument, { id: tenant.id })).tenant.disabledEventTypes).toEqual([]);
   });
 
-  it.todo('delivery: while private-offer.* is switched off, a private-offer event reaches neither the vendor-level nor any product-level webhook');
+  it('while private-offer.* is switched off, a private-offer event reaches neither the vendor-level nor any product-level webhook', async () => {
+    const { tenant, vendorLevel, productA } = await vendorWithReceivers('vendor-private-offers-delivery');
+    dataOf(await tenant.client(UpdateTenantSettingsDocument, { input: { disabledEventTypes: ['private-offer.*'] } }));
+
+    const offForProduct = await publishAndDeliver(tenant, { type: 'private-offer.created', payload: {}, productId: 'prod-a', cloud: 'AWS' });
+    const offForVendor = await publishAndDeliver(tenant, { type: 'private-offer.created', payload: {}, productId: 'prod-b', cloud: 'AWS' });
+    expect([offForProduct.webhookIds, offForVendor.webhookIds]).toEqual([[], []]);
+    // Other events still flow, and once they have landed nothing private was sent before them.
+    await publishAndDeliver(tenant, { type: 'offer.created', payload: {}, productId: 'prod-a', cloud: 'AWS' });
+    await publishAndDeliver(tenant, { type: 'offer.created', payload: {}, productId: 'prod-b', cloud: 'AWS' });
+    expect([receivedTypes(productA), receivedTypes(vendorLevel)]).toEqual([['offer.created'], ['offer.created']]);
+
+    dataOf(await tenant.client(UpdateTenantSettingsDocument, { input: { disabledEventTypes: [] } }));
+    const onAgain = await publishAndDeliver(tenant, { type: 'private-offer.created', payload: {}, productId: 'prod-a', cloud: 'AWS' });
+    expect(onAgain.webhookIds).toHaveLength(1);
+    expect(receivedTypes(productA)).toEqual(['offer.created', 'private-offer.created']);
+  });
 });
