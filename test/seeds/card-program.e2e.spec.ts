@@ -1,16 +1,28 @@
 // Seed 001 (card-program webhooks): a program manager registers webhooks with its code, a product id, event
 // codes, a status, a url and custom headers; lists its webhooks; reads one's details with created and
-// last-modified times; and pings it for a heartbeat (healthy/unhealthy), which comes with the delivery work.
+// last-modified times; and pings it for a heartbeat (healthy/unhealthy): whether its url is reachable.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateWebhookDocument,
   DeactivateWebhookDocument,
+  PublishEventDocument,
   TenantDocument,
+  TestWebhookDocument,
   UpdateWebhookDocument,
   WebhookDocument,
+  WebhookHealthDocument,
   WebhooksDocument,
 } from '../generated/graphql.js';
+import {
+  closedPort,
+  deliveriesIn,
+  finalDelivery,
+  LOCAL_DELIVERY_ENV,
+  receiverPool,
+  validWebhook,
+  waitForState,
+} from '../support/delivery-steps.js';
 import { startRegistryServer, type RegistryServer, type TenantSession } from '../support/registry-server.js';
 import { dataOf, errorOf } from '../support/typed-client.js';
 
@@ -24,14 +36,18 @@ describe('seed 001: card-program webhooks', () => {
   let hookgate: RegistryServer;
   // The program manager code is the tenant: its API key stands for "TRD" in every call.
   let programManager: TenantSession;
+  const receivers = receiverPool();
 
   beforeAll(async () => {
-    hookgate = await startRegistryServer();
+    hookgate = await startRegistryServer(LOCAL_DELIVERY_ENV);
     programManager = await hookgate.newTenant('TRD');
   });
   afterAll(async () => {
     await hookgate?.stop();
+    await receivers.closeAll();
   });
+
+  const heartbeat = async (tenant: TenantSession, id: string) => dataOf(await tenant.client(WebhookHealthDocument, { id })).webhook.health;
 
   it('creates a webhook with the program manager, product id, event codes, url and custom headers', async () => {
     const before = Date.now();
@@ -110,6 +126,46 @@ describe('seed 001: card-program webhooks', () => {
     expect(dataOf(await tenant.client(WebhookDocument, { id })).webhook.state).toBe('DEACTIVATED');
   });
 
-  it.todo('delivery: heartbeat — a reachable receiver on 127.0.0.1 reports healthy, a closed port unhealthy');
-  it.todo('delivery: an event with code 101 of product 12345 reaches the webhook with its custom headers');
+  it('heartbeat: a reachable receiver reports healthy, a closed port unhealthy, and a ping tells when one stops answering', async () => {
+    const tenant = await hookgate.newTenant('PM-heartbeat');
+    const reachable = await receivers.start();
+    const up = await validWebhook(tenant.client, reachable, { filters: { productId: '12345', eventTypes: ['101'] } });
+    expect(await heartbeat(tenant, up.id)).toMatchObject({ status: 'HEALTHY', lastSuccessAt: expect.any(String), lastFailureAt: null });
+
+    const down = dataOf(
+      await tenant.client(CreateWebhookDocument, { input: { url: `http://127.0.0.1:${await closedPort()}/webhook`, filters: { productId: '777' } } }),
+    ).createWebhook.webhook;
+    await waitForState(tenant.client, down.id, 'INVALID');
+    expect(await heartbeat(tenant, down.id)).toMatchObject({ status: 'UNHEALTHY', lastSuccessAt: null, lastFailureAt: expect.any(String) });
+
+    // The ping: test the url now. The receiver going away turns a healthy webhook unhealthy.
+    await reachable.close();
+    const pinged = dataOf(await tenant.client(TestWebhookDocument, { input: { id: up.id } })).testWebhook;
+    expect(pinged.result).toMatchObject({ ok: false, statusCode: null, error: expect.stringMatching(/refused|ECONNREFUSED/i) });
+    expect(pinged.webhook).toMatchObject({ state: 'INVALID', health: { status: 'UNHEALTHY' } });
+    expect(await heartbeat(tenant, up.id)).toMatchObject({ status: 'UNHEALTHY' });
+  });
+
+  it('delivers an event with code 101 of product 12345 to the webhook, signed, with its custom headers', async () => {
+    const tenant = await hookgate.newTenant('PM-delivery');
+    const receiver = await receivers.start();
+    const webhook = await validWebhook(tenant.client, receiver, {
+      filters: { productId: '12345', eventTypes: ['101'] },
+      headers: CUSTOM_HEADERS,
+    });
+    const publish = async (type: string) =>
+      dataOf(await tenant.client(PublishEventDocument, { input: { type, productId: '12345', payload: { cardId: 'c-1', event: type } } })).publishEvent;
+
+    const event101 = await publish('101');
+    expect(event101.deliveries.map((d) => d.webhookId)).toEqual([webhook.id]);
+    expect(await finalDelivery(tenant.client, event101.deliveries[0]!.id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 1 });
+    // Code 102 is not among the webhook's event codes.
+    expect((await publish('102')).deliveries).toEqual([]);
+
+    const [received] = deliveriesIn(receiver.requests);
+    expect(deliveriesIn(receiver.requests)).toHaveLength(1);
+    expect(received).toMatchObject({ verified: true, webhookId: event101.message.id });
+    expect(received!.headers).toMatchObject({ header1: 'value_1', header2: 'value_2' });
+    expect(JSON.parse(received!.body)).toEqual({ type: '101', timestamp: event101.message.publishedAt, data: { cardId: 'c-1', event: '101' } });
+  });
 });
