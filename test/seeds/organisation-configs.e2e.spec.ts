@@ -1,11 +1,13 @@
 // Seed 002 (organisation webhook configs): a config gets a generated signing secret; it is new until tested,
-// then valid or invalid (the automatic and explicit tests come with the delivery work); an update may set the
+// then valid or invalid after an automatic test (on create and update) or an explicit one; an update may set the
 // state only to new (re-test) or deactivated; the list hides deactivated configs unless asked for and filters
 // by state and creation date; an organisation default config serves whatever has no config of its own.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateWebhookDocument,
+  PublishEventDocument,
+  TestWebhookDocument,
   UpdateWebhookDocument,
   UpsertWebhookDocument,
   WebhookDocument,
@@ -14,6 +16,18 @@ import {
   WebhooksDocument,
   type WebhookFilter,
 } from '../generated/graphql.js';
+import { replies } from '../support/receivers/receiver-replies.js';
+import type { WebhookReceiver } from '../support/receivers/webhook-receiver.js';
+import {
+  deliveriesIn,
+  finalDelivery,
+  LOCAL_DELIVERY_ENV,
+  receiverPool,
+  testsIn,
+  until,
+  validWebhook,
+  waitForState,
+} from '../support/delivery-steps.js';
 import { startRegistryServer, type RegistryServer, type TenantSession } from '../support/registry-server.js';
 import { dataOf, errorOf } from '../support/typed-client.js';
 
@@ -24,16 +38,25 @@ const EVERY_EVENT = { eventTypes: ['*'] };
 describe('seed 002: organisation webhook configs', () => {
   let hookgate: RegistryServer;
   let organisation: TenantSession;
+  const receivers = receiverPool();
 
   const create = (url = RECEIVER, as = organisation) => as.client(CreateWebhookDocument, { input: { url, filters: EVERY_EVENT } });
 
   beforeAll(async () => {
-    hookgate = await startRegistryServer();
+    hookgate = await startRegistryServer(LOCAL_DELIVERY_ENV);
     organisation = await hookgate.newTenant('organisation');
   });
   afterAll(async () => {
     await hookgate?.stop();
+    await receivers.closeAll();
   });
+
+  /** The receiver's test events so far, each checked against the config's generated secret. */
+  const verifiedTests = (receiver: WebhookReceiver, secret: string) =>
+    testsIn(receiver.requests).map((request) => {
+      expect(request).toMatchObject({ verified: true, verifiedWith: [secret] });
+      return JSON.parse(request.body) as { type: string; data: unknown };
+    });
 
   it('generates a signing secret with the config, readable later by the organisation only, never in the history', async () => {
     const created = dataOf(await create()).createWebhook;
@@ -116,7 +139,71 @@ describe('seed 002: organisation webhook configs', () => {
     expect(defaults.edges.map(({ node }) => node.id)).toEqual([byDefault.webhook.id]);
   });
 
-  it.todo('delivery: creating and updating a config runs a test — a receiver on 127.0.0.1 answering 2xx makes it VALID, a failing one INVALID');
-  it.todo('delivery: testWebhook re-tests on request and sets VALID or INVALID; a signed test event verifies with the generated secret');
-  it.todo('delivery: an event for a product without its own config goes to the organisation default config');
+  it('runs a test on create and on update: a receiver answering 2xx makes the config VALID, a failing one INVALID', async () => {
+    const tenant = await hookgate.newTenant('organisation-tested');
+    const answering = await receivers.start();
+    const failing = await receivers.start({ behaviour: replies.status(500) });
+
+    const good = dataOf(await tenant.client(CreateWebhookDocument, { input: { url: answering.url, filters: EVERY_EVENT } })).createWebhook;
+    answering.setSecrets([good.signingSecret]);
+    await waitForState(tenant.client, good.webhook.id, 'VALID');
+    const bad = dataOf(await tenant.client(CreateWebhookDocument, { input: { url: failing.url, filters: EVERY_EVENT } })).createWebhook;
+    await waitForState(tenant.client, bad.webhook.id, 'INVALID');
+    const { webhook: invalid } = dataOf(await tenant.client(WebhookDocument, { id: bad.webhook.id }));
+    expect(invalid.lastTest).toMatchObject({ ok: false, statusCode: 500 });
+    expect(testsIn(failing.requests)).toHaveLength(1);
+
+    // Pointing the invalid config at a working receiver tests it again: NEW at once, VALID once the test passed.
+    answering.setSecrets([good.signingSecret, bad.signingSecret]);
+    const moved = dataOf(await tenant.client(UpdateWebhookDocument, { input: { id: bad.webhook.id, url: `${answering.origin}/moved` } }));
+    expect(moved.updateWebhook.webhook.state).toBe('NEW');
+    await waitForState(tenant.client, bad.webhook.id, 'VALID');
+    expect(testsIn(answering.requests).map((r) => r.path)).toEqual(['/hooks', '/moved']);
+    expect(testsIn(answering.requests).every((r) => r.verified)).toBe(true);
+  });
+
+  it('re-tests on request (testWebhook), setting VALID or INVALID; each signed test event verifies with the generated secret', async () => {
+    const tenant = await hookgate.newTenant('organisation-retest');
+    const receiver = await receivers.start();
+    const { id, signingSecret } = await validWebhook(tenant.client, receiver, { filters: EVERY_EVENT });
+
+    receiver.setBehaviour(replies.status(503));
+    const failed = dataOf(await tenant.client(TestWebhookDocument, { input: { id } })).testWebhook;
+    expect(failed.result).toMatchObject({ ok: false, statusCode: 503 });
+    expect(failed.webhook.state).toBe('INVALID');
+
+    receiver.setBehaviour(replies.ok());
+    const passed = dataOf(await tenant.client(TestWebhookDocument, { input: { id } })).testWebhook;
+    expect(passed.result).toMatchObject({ ok: true, statusCode: 200, error: null });
+    expect(passed.webhook.state).toBe('VALID');
+    expect(dataOf(await tenant.client(WebhookDocument, { id })).webhook.lastTest).toMatchObject({ ok: true, statusCode: 200 });
+
+    // The automatic test and the two explicit ones: the same signed event type, each a distinct message.
+    const tests = verifiedTests(receiver, signingSecret);
+    expect(tests.map((t) => t.type)).toEqual(['webhook.test', 'webhook.test', 'webhook.test']);
+    expect(new Set(testsIn(receiver.requests).map((r) => r.webhookId)).size).toBe(3);
+  });
+
+  it('sends an event for a product without its own config to the organisation default config', async () => {
+    const tenant = await hookgate.newTenant('organisation-routing');
+    const defaultReceiver = await receivers.start();
+    const ownReceiver = await receivers.start();
+    const byDefault = await validWebhook(tenant.client, defaultReceiver, { filters: EVERY_EVENT });
+    const own = await validWebhook(tenant.client, ownReceiver, { filters: { productId: 'key-1', ...EVERY_EVENT } });
+
+    const publish = async (productId: string) => {
+      const { message, deliveries } = dataOf(
+        await tenant.client(PublishEventDocument, { input: { type: 'device.backed-up', productId, payload: { key: productId } } }),
+      ).publishEvent;
+      for (const delivery of deliveries) await finalDelivery(tenant.client, delivery.id);
+      return { messageId: message.id, to: deliveries.map((d) => d.webhookId) };
+    };
+    const forKey2 = await publish('key-2');
+    const forKey1 = await publish('key-1');
+    expect(forKey2.to).toEqual([byDefault.id]);
+    expect(forKey1.to).toEqual([own.id]);
+    await until(async () => deliveriesIn(defaultReceiver.requests).length === 1 && deliveriesIn(ownReceiver.requests).length === 1, 'both deliveries');
+    expect(deliveriesIn(defaultReceiver.requests).map((r) => [r.webhookId, r.verified])).toEqual([[forKey2.messageId, true]]);
+    expect(deliveriesIn(ownReceiver.requests).map((r) => [r.webhookId, r.verified])).toEqual([[forKey1.messageId, true]]);
+  });
 });
