@@ -252,6 +252,18 @@ describe('inbound triggers (real server, embedded file store)', () => {
     expect(page.edges[0]!.node.bodyBytes).toBe(MiB);
   });
 
+  it('refuses with 413 a call of a forwarding trigger larger than a published event may be (256 KiB), storing nothing', async () => {
+    const client = await newTenant('large-forward');
+    const { secret, trigger } = await newTrigger(client, { name: 'forwards', forwardAsEventType: 'big.call' });
+    const tooBig = 'd'.repeat(300 * 1024);
+    const refused = await post(trigger.url, tooBig, { 'content-type': 'text/plain', ...signed(secret, tooBig) });
+    expect(refused).toEqual({ status: 413, json: { error: expect.stringMatching(/forwards its calls as events.*262144 bytes/) } });
+    expect((await runs(client, trigger.id)).totalCount).toBe(0);
+    // The same call is fine for a trigger that only records calls.
+    const { secret: plainSecret, trigger: plain } = await newTrigger(client, { name: 'records' });
+    expect((await post(plain.url, tooBig, { 'content-type': 'text/plain', ...signed(plainSecret, tooBig) })).status).toBe(202);
+  });
+
   it('keeps tenants apart: another tenant sees neither the trigger nor its runs', async () => {
     const owner = await newTenant('owner');
     const stranger = await newTenant('stranger');
