@@ -196,6 +196,7 @@ export function buildApp({
     sender: webhookSender,
     endpoints,
     assignment: deliveryAssignment,
+    instanceId: config.instanceId,
     clock,
     random,
     logger,
