@@ -21,11 +21,14 @@ import type { Projection } from '../projection.js';
  * until the first attempt) and holds the folded DeliveryState (status,
  * attempts, round_attempts, next_attempt_at: the domain's own evolve) plus
  * `version`, its stream revision (-1 before the first event), which the
- * worker appends against.
+ * worker appends against, and `attempted_by`: the gateway instance (event
+ * metadata `instanceId`) that recorded the attempt which set the current due
+ * time, null when a publish or a redelivery set it. With several instances,
+ * a retry stays with the instance that recorded the attempt before it.
  */
 export const deliveryProjection: Projection = {
   name: 'deliveries',
-  version: 1,
+  version: 2,
   // Webhook events reset a webhook's failing streak when it is reactivated or reconfigured.
   filter: { streamNamePrefixes: [MESSAGE_STREAM_PREFIX, DELIVERY_STREAM_PREFIX, WEBHOOK_STREAM_PREFIX] },
 
@@ -62,7 +65,8 @@ export const deliveryProjection: Projection = {
         updated_at       TEXT NOT NULL,
         succeeded_at     TEXT,
         failed_at        TEXT,
-        version          INTEGER NOT NULL
+        version          INTEGER NOT NULL,
+        attempted_by     TEXT
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'PENDING';
       CREATE INDEX IF NOT EXISTS deliveries_tenant_created ON deliveries (tenant_id, created_at, id);
@@ -169,7 +173,8 @@ function applyDeliveryEvent(s: Statements, event: RecordedEvent & DeliveryEvent)
   switch (event.type) {
     case 'DeliveryAttempted': {
       const a = event.data;
-      s.attempted.run(...fold, a.attemptedAt, a.statusCode, a.error, a.errorKind, a.attemptedAt, id);
+      const instanceId = typeof event.metadata.instanceId === 'string' ? event.metadata.instanceId : null;
+      s.attempted.run(...fold, a.attemptedAt, a.statusCode, a.error, a.errorKind, instanceId, a.attemptedAt, id);
       s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
       countAttempt(s, a.webhookId, a.attemptedAt, a.errorKind === null);
       return;
@@ -239,7 +244,7 @@ function prepare(db: Database.Database) {
     loadState: db.prepare('SELECT status, attempts, round_attempts, next_attempt_at FROM deliveries WHERE id = ?'),
     attempted: db.prepare(
       `UPDATE deliveries SET ${FOLD_COLUMNS}, last_attempt_at = ?, last_status_code = ?, last_error = ?, last_error_kind = ?,
-         updated_at = ? WHERE id = ?`,
+         attempted_by = ?, updated_at = ? WHERE id = ?`,
     ),
     succeeded: db.prepare(`UPDATE deliveries SET ${FOLD_COLUMNS}, succeeded_at = ?, updated_at = ? WHERE id = ?`),
     failed: db.prepare(
@@ -247,7 +252,7 @@ function prepare(db: Database.Database) {
     ),
     redelivery: db.prepare(
       `UPDATE deliveries SET ${FOLD_COLUMNS}, succeeded_at = NULL, failed_at = NULL, failure_reason = NULL,
-         failure_detail = NULL, updated_at = ? WHERE id = ?`,
+         failure_detail = NULL, attempted_by = NULL, updated_at = ? WHERE id = ?`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO delivery_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms, error, error_kind,

@@ -12,6 +12,8 @@ export interface DueDelivery {
   /** Revision of the delivery stream the attempt is appended against; -1 before its first event. */
   version: number;
   nextAttemptAt: string;
+  /** The gateway instance that recorded the attempt which scheduled this one; null for a first attempt or a redelivery. */
+  attemptedBy: string | null;
 }
 
 /** What the body of a delivery is built from. */
@@ -31,6 +33,7 @@ interface DueRow {
   round_attempts: number;
   next_attempt_at: string;
   version: number;
+  attempted_by: string | null;
 }
 
 /**
@@ -46,7 +49,7 @@ export class DueDeliveries {
 
   constructor(db: Database.Database) {
     this.dueStatement = db.prepare(
-      `SELECT id, tenant_id, message_id, webhook_id, attempts, round_attempts, next_attempt_at, version
+      `SELECT id, tenant_id, message_id, webhook_id, attempts, round_attempts, next_attempt_at, version, attempted_by
        FROM deliveries
        WHERE status = 'PENDING' AND next_attempt_at <= ?
          AND webhook_id NOT IN (SELECT value FROM json_each(?))
@@ -70,6 +73,7 @@ export class DueDeliveries {
       state: { status: 'PENDING', attempts: row.attempts, roundAttempts: row.round_attempts, nextAttemptAt: row.next_attempt_at },
       version: row.version,
       nextAttemptAt: row.next_attempt_at,
+      attemptedBy: row.attempted_by,
     }));
   }
 

@@ -27,6 +27,7 @@ const environmentSchema = z.object({
   HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK: z.coerce.number().int().min(1).max(1_000).default(16),
   HOOKGATE_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   HOOKGATE_INSTANCE_ID: z.string().min(1).max(128).optional(),
+  HOOKGATE_DELIVERY_TAKEOVER_AFTER: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -56,6 +57,11 @@ export interface Config {
   subscriptionBuffer: number;
   /** Names this gateway among several sharing a KurrentDB (the consumer name in its persistent subscription). */
   instanceId: string;
+  /**
+   * Raw `HOOKGATE_DELIVERY_TAKEOVER_AFTER` (e.g. `60s`): with several instances on KurrentDB, how long a due delivery
+   * may wait for its instance before another attempts it; parsed by the delivery module, undefined for the default.
+   */
+  deliveryTakeoverAfter: string | undefined;
 }
 
 /** Reads the configuration from the environment; a bad value stops the start with the variable's name. */
@@ -89,5 +95,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     deliveryConcurrencyPerWebhook: env.HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK,
     subscriptionBuffer: env.HOOKGATE_SUBSCRIPTION_BUFFER,
     instanceId: env.HOOKGATE_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    deliveryTakeoverAfter: env.HOOKGATE_DELIVERY_TAKEOVER_AFTER,
   };
 }

@@ -10,7 +10,8 @@ export class InvalidDurationSetting extends Error {
   override readonly name = 'InvalidDurationSetting';
 }
 
-function duration(text: string, variable: string): number {
+/** One duration setting (`0`, `500ms`, `5s`, `2h`, …) in milliseconds; a bad one names the variable. */
+export function duration(text: string, variable: string): number {
   const value = text.trim();
   // ms() reads a bare number as milliseconds; it returns undefined (or NaN) for what it cannot read.
   const parsed = value === '' ? undefined : ms(value as ms.StringValue);

@@ -199,6 +199,7 @@ export function buildApp({
     sender: webhookSender,
     endpoints,
     assignment: deliveryAssignment,
+    instanceId: config.instanceId,
     clock,
     random,
     logger,
@@ -343,8 +344,8 @@ export function buildApp({
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
-        await Promise.all([autoTester.stop(), worker.stop(), forwardingReactor.stop()]);
-        await deliveryAssignment.stop();
+        // The assignment stops taking work from its group while the worker finishes what it holds.
+        await Promise.all([autoTester.stop(), worker.stop(), forwardingReactor.stop(), deliveryAssignment.stop()]);
         await Promise.all([liveHub.stop(), ...runners.map((runner) => runner.stop())]);
         await webhookSender.close();
         readModels.close();

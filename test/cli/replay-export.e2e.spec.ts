@@ -112,7 +112,8 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     expect(events.every((e) => e.metadata.tenantId === tenantA)).toBe(true);
     const positions = events.map((e) => e.position);
     expect(positions).toEqual([...positions].sort((x, y) => x - y));
-    expect(new Set(events.map((e) => e.type))).toEqual(
+    // The automatic test of the webhook (WebhookTested) may or may not have run yet.
+    expect(new Set(events.map((e) => e.type).filter((type) => type !== 'WebhookTested'))).toEqual(
       new Set(['TenantCreated', 'ApiKeyIssued', 'WebhookCreated', 'WebhookUpdated', 'TriggerCreated', 'TriggerFired']),
     );
     expect(events.filter((e) => e.type === 'TriggerFired')).toHaveLength(23);
@@ -142,7 +143,7 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
   it('replay reports a tampered live read model (exit 1, naming the tables), --write repairs it, and the server serves the repaired one', async () => {
     await server.stop();
     const live = new Database(join(dataDir, 'readmodels.db'));
-    live.prepare(`UPDATE webhooks SET state = 'INVALID', doc = json_set(doc, '$.state', 'INVALID') WHERE tenant_id = ?`).run(tenantA);
+    live.prepare(`UPDATE webhooks SET state = 'VALID', doc = json_set(doc, '$.state', 'VALID') WHERE tenant_id = ?`).run(tenantA);
     live.prepare(`DELETE FROM trigger_runs WHERE run_id = (SELECT run_id FROM trigger_runs WHERE tenant_id = ? LIMIT 1)`).run(tenantB);
     live.prepare(`DELETE FROM triggers WHERE tenant_id = ?`).run(tenantB);
     live.close();
@@ -151,7 +152,7 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toMatch(/^  webhooks: DIFFERS: 2 rows live, 2 rebuilt; 1 only in live, 1 only in rebuilt$/m);
     // A row of the same key on both sides is shown as what changed in it, down into its JSON document.
-    expect(tampered.stdout).toMatch(/^    changed \{"id":"[^"]+"\}:\n      doc\.state: live "INVALID", rebuilt "NEW"\n      state: live "INVALID", rebuilt "NEW"$/m);
+    expect(tampered.stdout).toMatch(/^    changed \{"id":"[^"]+"\}:\n      doc\.state: live "VALID", rebuilt "(NEW|INVALID)"\n      state: live "VALID", rebuilt "(NEW|INVALID)"$/m);
     expect(tampered.stdout).toMatch(/^  trigger_runs: DIFFERS: 25 rows live, 26 rebuilt; 0 only in live, 1 only in rebuilt$/m);
     expect(tampered.stdout).toMatch(/^    only rebuilt: \{.*tenant-b/m);
     expect(tampered.stdout).toMatch(/^  triggers: DIFFERS: 1 rows live, 2 rebuilt; 0 only in live, 1 only in rebuilt$/m);
@@ -176,6 +177,8 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     const read = await client(`query($id: ID!) { triggerRuns(triggerId: $id) { totalCount } webhooks { edges { node { state } } } }`, { id: triggerA.id });
     expect(read.errors).toBeUndefined();
     expect(read.data!.triggerRuns.totalCount).toBe(23);
-    expect(read.data!.webhooks.edges).toEqual([{ node: { state: 'NEW' } }]);
+    // What the log says, not the tampered VALID: NEW, or INVALID once its automatic test against an unreachable url ran.
+    expect(read.data!.webhooks.edges).toHaveLength(1);
+    expect(['NEW', 'INVALID']).toContain(read.data!.webhooks.edges[0].node.state);
   });
 });

@@ -1,4 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { setMaxListeners } from 'node:events';
 import { createAppendHandler } from './append-handler.js';
 import { noActivity, type DoubleActivity } from './double-activity.js';
 import { EventLog } from './event-log.js';
@@ -87,6 +88,8 @@ class GrpcKurrentDbDouble implements KurrentDbDouble {
   async listen(port: number): Promise<void> {
     const server = new Server();
     this.serverStopped = new AbortController();
+    // Every read waiting for the client or for new events listens for the stop: several gateways hold more than ten.
+    setMaxListeners(0, this.serverStopped.signal);
     // Delete, Tombstone and BatchAppend are left to grpc-js, which answers UNIMPLEMENTED.
     server.addService(StreamsService, {
       read: createReadHandler(this.log, this.activity, this.serverStopped.signal),

@@ -54,6 +54,12 @@ export interface DeliveryWorkerDependencies {
   settings: DeliveryWorkerSettings;
   /** Jitter source, in [0, 1). */
   random?: () => number;
+  /**
+   * This gateway instance, written into the metadata of what it records
+   * (`instanceId`): the audit says which instance made an attempt, and a
+   * scale-out assignment keeps a delivery's retries with that instance.
+   */
+  instanceId?: string;
 }
 
 /** How a worked delivery becomes available to pick again. */
@@ -163,13 +169,16 @@ export class DeliveryWorker {
     const { settings, queue, assignment } = this.deps;
     const now = this.deps.clock.now();
     const nowIso = now.toISOString();
+    // Rows assigned to other instances (scale-out) come back on every pass: the next pass looks past them.
+    let othersRows = 0;
     for (let pass = 0; pass < MAX_PASSES && this.inFlight < settings.concurrency; pass++) {
       const full = [...this.inFlightPerWebhook].filter(([, n]) => n >= settings.perWebhookConcurrency).map(([id]) => id);
       const free = settings.concurrency - this.inFlight;
       // Held rows and rows of webhooks that fill up during the pass come back too: look a little further.
-      const limit = (free + this.held.size) * 2 + 16;
+      const limit = (free + this.held.size + othersRows) * 2 + 16;
       const rows = queue.due(nowIso, limit, full);
       let filledUp = false;
+      othersRows = 0;
       for (const row of rows) {
         if (this.inFlight >= settings.concurrency) break;
         if (this.held.has(row.id)) continue;
@@ -178,10 +187,13 @@ export class DeliveryWorker {
           filledUp = true;
           continue;
         }
-        if (!assignment.mayAttempt(row)) continue;
+        if (!assignment.mayAttempt(row)) {
+          othersRows += 1;
+          continue;
+        }
         this.begin(row);
       }
-      if (!filledUp || rows.length < limit) break;
+      if ((!filledUp && othersRows === 0) || rows.length < limit) break;
     }
     const next = queue.nextDueAfter(nowIso);
     if (next !== null) this.sleepUntil(Date.parse(next));
@@ -322,7 +334,9 @@ export class DeliveryWorker {
   }
 
   private metadata(row: DueDelivery): EventMetadata {
-    return { tenantId: row.tenantId, actor: WORKER_ACTOR, correlationId: row.messageId, causationId: row.id };
+    const metadata: EventMetadata = { tenantId: row.tenantId, actor: WORKER_ACTOR, correlationId: row.messageId, causationId: row.id };
+    if (this.deps.instanceId !== undefined) metadata.instanceId = this.deps.instanceId;
+    return metadata;
   }
 
   /** The body is the same for every delivery and attempt of a message: built once per message. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { RequestMeta } from '../../../src/application/request-meta.js';
 import { loadConfig } from '../../../src/config/config.js';
+import type { DeliveryAssignment } from '../../../src/delivery/worker/delivery-assignment.js';
 import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqlite-event-store.js';
 import { buildApp, type App } from '../../../src/server/app.js';
 import type { ScriptedSender } from './scripted-sender.js';
@@ -24,7 +25,7 @@ export interface InProcessApp {
 export async function startInProcessApp(
   sender: ScriptedSender,
   env: Record<string, string> = {},
-  options: { random?: () => number } = {},
+  options: { random?: () => number; deliveryAssignment?: DeliveryAssignment } = {},
 ): Promise<InProcessApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-delivery-'));
   const config = loadConfig({
@@ -44,6 +45,7 @@ export async function startInProcessApp(
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     sender,
     ...(options.random && { random: options.random }),
+    ...(options.deliveryAssignment && { deliveryAssignment: options.deliveryAssignment }),
   });
   await app.start();
   const { tenant } = await app.services.tenants.createTenant('admin', 'test', 'acme');
