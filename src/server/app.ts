@@ -174,10 +174,12 @@ export function buildApp({
     logger,
     progress: {
       onAdvance: (listener) => deliveryRunner.onAdvance(listener),
-      waitForPosition: (position, timeoutMs) => deliveryRunner.waitForPosition(position, timeoutMs),
+      get position() {
+        return deliveryRunner.checkpoint;
+      },
     },
     queue: {
-      due: (now, limit, skip) => dueDeliveries.due(now, limit, skip),
+      due: (now, limit, skipWebhooks, skip) => dueDeliveries.due(now, limit, skipWebhooks, skip),
       nextDueAfter: (now) => dueDeliveries.nextDueAfter(now),
       message: (id) => dueDeliveries.message(id),
       webhook: (tenantId, id) => webhookDirectory.get(tenantId, id),
