@@ -35,6 +35,7 @@ import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { type IdGenerator, uuidGenerator } from '../ports/ids.js';
+import { timeOrderedIds } from '../ports/time-ordered-ids.js';
 import { loadEncryptionKeys } from '../secrets/encryption-keys.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { handleHealthCheck } from './health-check.js';
@@ -45,6 +46,8 @@ export interface AppDependencies {
   logger: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Ids of messages and deliveries; time-ordered by default, which keeps SQLite's writes local. */
+  deliveryIds?: IdGenerator;
   /** Where deliveries and tests leave: the undici sender unless a test swaps the port. */
   sender?: WebhookSender;
   /** Which deliveries this instance works on: all of them unless a scale-out deployment says otherwise. */
@@ -73,6 +76,7 @@ export function buildApp({
   logger,
   clock = systemClock,
   ids = uuidGenerator,
+  deliveryIds = timeOrderedIds,
   sender = undefined,
   deliveryAssignment = allDeliveries,
   random = Math.random,
@@ -140,7 +144,7 @@ export function buildApp({
     publisher: new EventPublisher({
       store,
       clock,
-      ids,
+      ids: deliveryIds,
       readModel: {
         validWebhooks: (tenantId) => webhookDirectory.valid(tenantId),
         disabledEventTypes: (tenantId) => tenantQueries.tenant(tenantId)?.disabledEventTypes ?? [],

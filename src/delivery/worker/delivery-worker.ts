@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { failingWebhookReason, shouldDisableFailingWebhook } from '../../domain/delivery/auto-disable.js';
 import { decideDelivery, type AttemptOutcome, type DeliveryCommand } from '../../domain/delivery/delivery-commands.js';
 import type { AttemptErrorKind, DeliveryEvent, DeliveryFailed } from '../../domain/delivery/delivery-events.js';
@@ -8,6 +7,7 @@ import type { EventMetadata, EventStore, JsonValue } from '../../eventstore/even
 import { WrongExpectedVersion } from '../../eventstore/errors.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../ports/clock.js';
+import { uuidV7 } from '../../ports/time-ordered-ids.js';
 import { deliveryStream, webhookStream } from '../../streams/stream-names.js';
 import { handleCommand } from '../../application/command-handler.js';
 import type { DueDelivery, MessageToSend } from '../../../projections/deliveries/due-deliveries.js';
@@ -335,7 +335,7 @@ export class DeliveryWorker {
     try {
       const appended = await store.appendToStream(
         deliveryStream(row.id),
-        events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data as unknown as JsonValue, metadata: this.metadata(row) })),
+        events.map((event) => ({ id: uuidV7(), type: event.type, data: event.data as unknown as JsonValue, metadata: this.metadata(row) })),
         { expectedRevision: row.version < 0 ? 'no_stream' : row.version },
       );
       return { settleAt: appended.position };
