@@ -31,6 +31,16 @@ export interface SqliteEventStoreOptions {
 }
 
 const READ_BATCH = 1_000;
+/** Appends waiting for the next group commit; beyond this many they are committed at once. */
+const MAX_GROUP_COMMIT = 512;
+
+interface PendingAppend {
+  stream: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
@@ -62,6 +72,8 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private readonly maxPosition: Database.Statement;
   private readonly filteredReads = new Map<string, Database.Statement>();
   private readonly appendInTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
+  private readonly commitGroup: (group: PendingAppend[]) => (AppendResult | { failed: unknown })[];
+  private pending: PendingAppend[] = [];
 
   constructor(options: SqliteEventStoreOptions) {
     this.kind = describe(options.filename);
@@ -79,18 +91,70 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.eventById = this.db.prepare('SELECT stream, revision, position FROM events WHERE id = ?').raw();
     this.maxPosition = this.db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck();
     this.appendInTransaction = this.db.transaction((stream, events, expected) => this.appendNow(stream, events, expected));
+    // Each append runs in its own savepoint (a nested better-sqlite3 transaction): one that fails leaves the others.
+    this.commitGroup = this.db.transaction((group: PendingAppend[]) =>
+      group.map((append) => {
+        try {
+          return this.appendInTransaction(append.stream, append.events, append.expected);
+        } catch (error) {
+          return { failed: error };
+        }
+      }),
+    );
   }
 
   get closed(): boolean {
     return this.isClosed;
   }
 
-  async appendToStream(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    this.assertOpen();
-    if (events.length === 0) throw new RangeError('appendToStream needs at least one event');
-    const result = this.appendInTransaction(streamName, events, options?.expectedRevision ?? 'any');
+  /**
+   * Group commit: appends made during one turn of the event loop are
+   * committed together in one transaction, each in its own savepoint, so that
+   * each keeps its own expected-revision check and outcome while many
+   * concurrent writers (the delivery worker) share the cost of a commit and
+   * wake subscribers once. An append resolves only after its commit.
+   */
+  appendToStream(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (events.length === 0) return Promise.reject(new RangeError('appendToStream needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ stream: streamName, events, expected: options?.expectedRevision ?? 'any', resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushAppends());
+      else if (this.pending.length >= MAX_GROUP_COMMIT) this.flushAppends();
+    });
+  }
+
+  /** A group of one needs no savepoint. */
+  private appendAlone(append: PendingAppend): AppendResult | { failed: unknown } {
+    try {
+      return this.appendInTransaction(append.stream, append.events, append.expected);
+    } catch (error) {
+      return { failed: error };
+    }
+  }
+
+  private flushAppends(): void {
+    const group = this.pending;
+    if (group.length === 0) return;
+    this.pending = [];
+    let outcomes: (AppendResult | { failed: unknown })[];
+    try {
+      if (this.isClosed) throw new EventStoreUnavailable('The SQLite event store is closed');
+      outcomes = group.length === 1 ? [this.appendAlone(group[0]!)] : this.commitGroup(group);
+    } catch (error) {
+      for (const append of group) append.reject(error);
+      return;
+    }
     this.wakeSubscribers();
-    return result;
+    group.forEach((append, i) => {
+      const outcome = outcomes[i]!;
+      if ('failed' in outcome) append.reject(outcome.failed);
+      else append.resolve(outcome);
+    });
   }
 
   private appendNow(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
@@ -232,6 +296,8 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
 
   async close(): Promise<void> {
     if (this.isClosed) return;
+    // Appends already made are committed, not dropped.
+    this.flushAppends();
     this.isClosed = true;
     this.wakeSubscribers();
     this.db.close();
