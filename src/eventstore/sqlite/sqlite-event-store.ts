@@ -17,6 +17,7 @@ import { DuplicateEventId, EventStoreUnavailable, WrongExpectedVersion } from '.
 import { allFilterSql } from './all-filter-sql.js';
 import { EVENT_COLUMNS, type EventRow, INSERT_EVENT_SQL, migrateEventsSchema } from './schema.js';
 import { SqliteAllSubscription, type SubscriptionSource } from './sqlite-subscription.js';
+import { applyWalPragmas } from './wal-pragmas.js';
 
 export interface SqliteEventStoreOptions {
   /** A file path, or `:memory:` for a store that lives as long as the process. */
@@ -67,7 +68,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.kind = describe(options.filename);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.db = new Database(options.filename);
-    if (options.filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    if (options.filename !== ':memory:') applyWalPragmas(this.db);
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     migrateEventsSchema(this.db);
