@@ -54,7 +54,8 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   readonly kind: string;
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
-  private waiters: (() => void)[] = [];
+  /** Subscriptions waiting for an append, each with the filter it reads with. */
+  private readonly waiters = new Set<AppendWaiter>();
   private isClosed = false;
 
   private readonly insertEvent: Database.Statement;
@@ -90,7 +91,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.assertOpen();
     if (events.length === 0) throw new RangeError('appendToStream needs at least one event');
     const result = this.appendInTransaction(streamName, events, options?.expectedRevision ?? 'any');
-    this.wakeSubscribers();
+    this.wakeSubscribers(streamName, events);
     return result;
   }
 
@@ -211,14 +212,19 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return this.maxPosition.get() as number;
   }
 
-  waitForAppend(pollMs: number): Promise<void> {
+  waitForAppend(pollMs: number, filter?: AllFilter): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
+      const waiter: AppendWaiter = {
+        filter,
+        wake: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, pollMs);
       timer.unref();
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.waiters.add(waiter);
     });
   }
 
@@ -243,11 +249,14 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return this.db;
   }
 
-  private wakeSubscribers(): void {
-    if (this.waiters.length === 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+  /**
+   * Wakes the subscriptions an append concerns (all of them when the store closes): one whose filter takes
+   * none of the appended events would only read and find nothing. It still wakes at its next poll.
+   */
+  private wakeSubscribers(stream?: string, events?: NewEvent[]): void {
+    for (const waiter of [...this.waiters]) {
+      if (stream === undefined || events === undefined || appendConcerns(waiter.filter, stream, events)) waiter.wake();
+    }
   }
 
   private statement(sql: string): Database.Statement {
@@ -263,6 +272,20 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private assertOpen(): void {
     if (this.isClosed) throw new EventStoreUnavailable('The event store is closed');
   }
+}
+
+interface AppendWaiter {
+  filter: AllFilter | undefined;
+  wake(): void;
+}
+
+/** Whether an append holds an event that a subscription with this filter reads (the filter's SQL, in memory). */
+function appendConcerns(filter: AllFilter | undefined, stream: string, events: NewEvent[]): boolean {
+  const streams = filter?.streamNamePrefixes;
+  const types = filter?.eventTypePrefixes;
+  if (streams && streams.length > 0 && !streams.some((prefix) => stream.startsWith(prefix))) return false;
+  if (!types || types.length === 0) return true;
+  return events.some((event) => types.some((prefix) => event.type.startsWith(prefix)));
 }
 
 function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {
