@@ -17,6 +17,7 @@ import { DuplicateEventId, EventStoreUnavailable, WrongExpectedVersion } from '.
 import { allFilterSql } from './all-filter-sql.js';
 import { EVENT_COLUMNS, type EventRow, INSERT_EVENT_SQL, migrateEventsSchema } from './schema.js';
 import { SqliteAllSubscription, type SubscriptionSource } from './sqlite-subscription.js';
+import { applyWalPragmas } from './wal-pragmas.js';
 
 export interface SqliteEventStoreOptions {
   /** A file path, or `:memory:` for a store that lives as long as the process. */
@@ -63,7 +64,8 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   readonly kind: string;
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
-  private waiters: (() => void)[] = [];
+  /** Subscriptions waiting for an append, each with the filter it reads with. */
+  private readonly waiters = new Set<AppendWaiter>();
   private isClosed = false;
 
   private readonly insertEvent: Database.Statement;
@@ -79,7 +81,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.kind = describe(options.filename);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.db = new Database(options.filename);
-    if (options.filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    if (options.filename !== ':memory:') applyWalPragmas(this.db);
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     migrateEventsSchema(this.db);
@@ -149,7 +151,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
       for (const append of group) append.reject(error);
       return;
     }
-    this.wakeSubscribers();
+    this.wakeSubscribers(group.filter((_, i) => !('failed' in outcomes[i]!)));
     group.forEach((append, i) => {
       const outcome = outcomes[i]!;
       if ('failed' in outcome) append.reject(outcome.failed);
@@ -274,14 +276,19 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return this.maxPosition.get() as number;
   }
 
-  waitForAppend(pollMs: number): Promise<void> {
+  waitForAppend(pollMs: number, filter?: AllFilter): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
+      const waiter: AppendWaiter = {
+        filter,
+        wake: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, pollMs);
       timer.unref();
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.waiters.add(waiter);
     });
   }
 
@@ -308,11 +315,14 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return this.db;
   }
 
-  private wakeSubscribers(): void {
-    if (this.waiters.length === 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+  /**
+   * Wakes the subscriptions an append concerns (all of them when the store closes): one whose filter takes
+   * none of the appended events would only read and find nothing. It still wakes at its next poll.
+   */
+  private wakeSubscribers(appended?: readonly { stream: string; events: NewEvent[] }[]): void {
+    for (const waiter of [...this.waiters]) {
+      if (appended === undefined || appended.some(({ stream, events }) => appendConcerns(waiter.filter, stream, events))) waiter.wake();
+    }
   }
 
   private statement(sql: string): Database.Statement {
@@ -328,6 +338,20 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private assertOpen(): void {
     if (this.isClosed) throw new EventStoreUnavailable('The event store is closed');
   }
+}
+
+interface AppendWaiter {
+  filter: AllFilter | undefined;
+  wake(): void;
+}
+
+/** Whether an append holds an event that a subscription with this filter reads (the filter's SQL, in memory). */
+function appendConcerns(filter: AllFilter | undefined, stream: string, events: NewEvent[]): boolean {
+  const streams = filter?.streamNamePrefixes;
+  const types = filter?.eventTypePrefixes;
+  if (streams && streams.length > 0 && !streams.some((prefix) => stream.startsWith(prefix))) return false;
+  if (!types || types.length === 0) return true;
+  return events.some((event) => types.some((prefix) => event.type.startsWith(prefix)));
 }
 
 function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {
