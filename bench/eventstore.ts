@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import type { NewEvent } from '../src/eventstore/event-store.js';
 import { EVENT_COLUMNS, INSERT_EVENT_SQL, migrateEventsSchema } from '../src/eventstore/sqlite/schema.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite/sqlite-event-store.js';
+import { applyWalPragmas } from '../src/eventstore/sqlite/wal-pragmas.js';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SINGLE_APPENDS = Number(process.env.BENCH_SINGLE_APPENDS ?? 20_000);
@@ -22,7 +23,7 @@ const STREAMS = 1_000;
 const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-'));
 const store = new SqliteEventStore({ filename: join(dir, 'adapter.db') });
 const bare = new Database(join(dir, 'bare.db'));
-bare.pragma('journal_mode = WAL');
+applyWalPragmas(bare); // the adapter's WAL settings, so that both sides write alike
 bare.pragma('synchronous = NORMAL');
 migrateEventsSchema(bare);
 const bareInsert = bare.prepare(INSERT_EVENT_SQL);

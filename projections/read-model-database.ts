@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { applyWalPragmas } from '../src/eventstore/sqlite/wal-pragmas.js';
 
 export interface Checkpoint {
   version: number;
@@ -19,7 +20,7 @@ export class ReadModelDatabase {
   constructor(filename: string) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
-    if (filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    if (filename !== ':memory:') applyWalPragmas(this.db);
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS checkpoints (

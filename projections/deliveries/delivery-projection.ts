@@ -71,7 +71,7 @@ export const deliveryProjection: Projection = {
       CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'PENDING';
       CREATE INDEX IF NOT EXISTS deliveries_tenant_created ON deliveries (tenant_id, created_at, id);
       CREATE INDEX IF NOT EXISTS deliveries_webhook_created ON deliveries (webhook_id, created_at, id);
-      CREATE INDEX IF NOT EXISTS deliveries_message ON deliveries (message_id);
+      CREATE INDEX IF NOT EXISTS deliveries_of_message ON deliveries (message_id, id);
       CREATE TABLE IF NOT EXISTS delivery_attempts (
         delivery_id      TEXT NOT NULL,
         attempt          INTEGER NOT NULL,

@@ -173,7 +173,8 @@ export class DeliveryQueries {
     this.byId = db.prepare('SELECT * FROM deliveries WHERE id = ? AND tenant_id = ?');
     this.attemptsOf = db.prepare('SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt');
     this.messageById = db.prepare('SELECT * FROM messages WHERE id = ? AND tenant_id = ?');
-    this.ofMessage = db.prepare('SELECT * FROM deliveries WHERE message_id = ? AND tenant_id = ? ORDER BY created_at, id');
+    // `+tenant_id`: the tenant check must not steer SQLite to the (tenant, created) index and a scan of the tenant.
+    this.ofMessage = db.prepare('SELECT * FROM deliveries WHERE message_id = ? AND +tenant_id = ? ORDER BY id');
     this.healthRow = db.prepare('SELECT last_success_at, last_failure_at, failing_since FROM webhook_delivery_health WHERE webhook_id = ?');
     this.windowCounts = db.prepare(
       'SELECT coalesce(sum(attempts), 0) AS attempts, coalesce(sum(successes), 0) AS successes FROM webhook_delivery_hours WHERE webhook_id = ? AND hour >= ?',
@@ -214,7 +215,9 @@ export class DeliveryQueries {
 
   /** Newest first, keyset-paginated on (created_at, id) descending. */
   list(tenantId: string, filter: DeliveryListFilter, first: number, after?: string): DeliveryPage {
-    const where: string[] = ['tenant_id = ?'];
+    // With a webhook or message, their index is the narrow one: keep the tenant check off the index choice.
+    const narrowed = filter.webhookId !== undefined || filter.messageId !== undefined;
+    const where: string[] = [narrowed ? '+tenant_id = ?' : 'tenant_id = ?'];
     const params: (string | number)[] = [tenantId];
     if (filter.webhookId !== undefined) {
       where.push('webhook_id = ?');

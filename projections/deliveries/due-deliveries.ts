@@ -53,6 +53,7 @@ export class DueDeliveries {
        FROM deliveries
        WHERE status = 'PENDING' AND next_attempt_at <= ?
          AND webhook_id NOT IN (SELECT value FROM json_each(?))
+         AND id NOT IN (SELECT value FROM json_each(?))
        ORDER BY next_attempt_at LIMIT ?`,
     );
     this.nextDueStatement = db
@@ -62,9 +63,13 @@ export class DueDeliveries {
     this.pendingCountStatement = db.prepare(`SELECT count(*) FROM deliveries WHERE status = 'PENDING'`).pluck();
   }
 
-  /** Due at `now` (ISO), earliest first, leaving out the webhooks in `skipWebhooks` (those at their limit). */
-  due(now: string, limit: number, skipWebhooks: readonly string[]): DueDelivery[] {
-    const rows = this.dueStatement.all(now, JSON.stringify(skipWebhooks), limit) as DueRow[];
+  /**
+   * Due at `now` (ISO), earliest first, leaving out the webhooks in
+   * `skipWebhooks` (those at their limit) and the deliveries in `skip` (those
+   * being worked on).
+   */
+  due(now: string, limit: number, skipWebhooks: readonly string[], skip: Iterable<string>): DueDelivery[] {
+    const rows = this.dueStatement.all(now, JSON.stringify(skipWebhooks), JSON.stringify([...skip]), limit) as DueRow[];
     return rows.map((row) => ({
       id: row.id,
       tenantId: row.tenant_id,

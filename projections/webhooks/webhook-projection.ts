@@ -9,7 +9,8 @@ import type { Projection } from '../projection.js';
  */
 export const webhookProjection: Projection = {
   name: 'webhooks',
-  version: 1,
+  // 2: a rowid table and indexes for product-level and state-filtered lists (the rebuild drops the old ones).
+  version: 2,
   filter: { streamNamePrefixes: [WEBHOOK_STREAM_PREFIX] },
 
   setup(db) {
@@ -24,9 +25,16 @@ export const webhookProjection: Projection = {
         version    INTEGER NOT NULL,
         position   INTEGER NOT NULL,
         doc        TEXT NOT NULL
-      ) WITHOUT ROWID;
+      );
+      -- Not WITHOUT ROWID: such a table keeps rows in an index b-tree, which holds about 1 KB of a row in place
+      -- and moves the rest of a webhook's document to an overflow page of its own, making every row cost pages.
+      -- Lists come oldest first (created_at, id), of a whole tenant or of one product (or the tenant level, NULL),
+      -- so that a page is read in index order; counts by state are answered from an index alone.
+      -- SQLite plans without statistics here: with only (tenant_id, product_id) it walked a whole tenant in
+      -- creation order to find one product's webhooks.
       CREATE INDEX IF NOT EXISTS webhooks_tenant_created ON webhooks (tenant_id, created_at, id);
-      CREATE INDEX IF NOT EXISTS webhooks_tenant_product ON webhooks (tenant_id, product_id);
+      CREATE INDEX IF NOT EXISTS webhooks_tenant_product_created ON webhooks (tenant_id, product_id, created_at, id);
+      CREATE INDEX IF NOT EXISTS webhooks_tenant_state ON webhooks (tenant_id, state, product_id, created_at);
     `);
   },
 

@@ -38,6 +38,8 @@ function decodeCursor(cursor: string): [string, string] {
 /** Reads of the webhook read model; every read is scoped to one tenant. */
 export class WebhookQueries {
   private readonly byId: Database.Statement;
+  /** One prepared statement per shape of list query; the shapes are few (which filters are given). */
+  private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.byId = db.prepare('SELECT doc FROM webhooks WHERE id = ? AND tenant_id = ?').pluck();
@@ -69,17 +71,17 @@ export class WebhookQueries {
       where.push('created_at < ?');
       params.push(filter.createdBefore.toISOString());
     }
-    const totalCount = this.db.prepare(`SELECT count(*) FROM webhooks WHERE ${where.join(' AND ')}`).pluck().get(...params) as number;
+    const totalCount = this.statement(`SELECT count(*) FROM webhooks WHERE ${where.join(' AND ')}`).get(...params) as number;
 
     if (after !== undefined) {
       const [createdAt, id] = decodeCursor(after);
       where.push('(created_at > ? OR (created_at = ? AND id > ?))');
       params.push(createdAt, createdAt, id);
     }
-    const rows = this.db
-      .prepare(`SELECT doc FROM webhooks WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT ?`)
-      .pluck()
-      .all(...params, first + 1) as string[];
+    const rows = this.statement(`SELECT doc FROM webhooks WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT ?`).all(
+      ...params,
+      first + 1,
+    ) as string[];
     const webhooks = rows.slice(0, first).map((doc) => JSON.parse(doc) as Webhook);
     return {
       webhooks,
@@ -87,5 +89,14 @@ export class WebhookQueries {
       hasNextPage: rows.length > first,
       totalCount,
     };
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql).pluck();
+      this.listStatements.set(sql, statement);
+    }
+    return statement;
   }
 }

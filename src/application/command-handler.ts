@@ -10,6 +10,12 @@ export interface HandleOptions<S> {
   metadata: EventMetadata;
   /** Runs on the folded state before anything else, e.g. to hide another tenant's stream. */
   authorize?: (state: S) => void;
+  /**
+   * The caller named a stream that should not exist yet (e.g. a fresh id): decide on the initial state
+   * without reading it first. Should it exist after all, the append fails and the command is decided again
+   * on what was read, as after any race.
+   */
+  expectNoStream?: boolean;
 }
 
 export interface Handled<E, S> {
@@ -20,6 +26,8 @@ export interface Handled<E, S> {
   /** Undefined when the command decided no events. */
   appended: AppendResult | undefined;
 }
+
+const NO_STREAM = { streamExists: false, events: [] } as const;
 
 /** Without an expectedVersion, a command that lost a race is decided again on the new state. */
 const RETRIES_ON_RACE = 3;
@@ -36,7 +44,7 @@ export async function handleCommand<C, E extends Event<string, unknown>, S>(
   options: HandleOptions<S>,
 ): Promise<Handled<E, S>> {
   for (let attempt = 0; ; attempt++) {
-    const read = await store.readStream(streamName);
+    const read = attempt === 0 && options.expectNoStream ? NO_STREAM : await store.readStream(streamName);
     let state = decider.initialState();
     for (const recorded of read.events) state = decider.evolve(state, { type: recorded.type, data: recorded.data } as E);
     const revision = read.streamExists ? read.events[read.events.length - 1]!.revision : -1;

@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logging/logger.js';
+import { useSharedSubscriptionResults } from '../realtime/shared-subscription-results.js';
 import type { GraphQLContext } from './context.js';
 import { invalidVariableError, toApiError } from './errors.js';
 
@@ -59,6 +60,7 @@ export function createHookgateYoga(options: YogaOptions): HookgateYoga {
         costLimit: { maxCost: 5_000 },
         blockFieldSuggestion: { enabled: options.production },
       }),
+      useSharedSubscriptionResults(),
     ],
   });
 }

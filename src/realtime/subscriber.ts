@@ -17,7 +17,7 @@ export interface SubscriberOptions {
   onOverflow?(error: SubscriberTooSlow): void;
 }
 
-type Waiter = { resolve(result: IteratorResult<RecordedEvent>): void; reject(error: Error): void };
+type Waiter = (result: IteratorResult<RecordedEvent>) => void;
 
 const DONE: IteratorResult<RecordedEvent> = { done: true, value: undefined };
 
@@ -25,9 +25,9 @@ const DONE: IteratorResult<RecordedEvent> = { done: true, value: undefined };
  * The bounded queue between the hub and one subscription. The hub pushes and
  * never waits; the subscription pulls at the pace its socket drains (graphql-ws
  * sends the next message only once the previous one was written), so a slow
- * socket is exactly a queue that fills up. At `capacity` the queue is dropped
- * and the subscription ends with SubscriberTooSlow: memory stays bounded and
- * no other subscriber waits for it.
+ * socket is exactly a queue that fills up. At `capacity` the queue is dropped,
+ * onOverflow is told (with SubscriberTooSlow) and the subscription ends:
+ * memory stays bounded and no other subscriber waits for it.
  */
 export class Subscriber {
   private queue: RecordedEvent[] = [];
@@ -35,7 +35,6 @@ export class Subscriber {
   private waiter: Waiter | undefined;
   private state: 'open' | 'closed' | 'overflowed' = 'open';
   private readonly detachers: (() => void)[] = [];
-  private overflowError: SubscriberTooSlow | undefined;
   private onOverflow: ((error: SubscriberTooSlow) => void) | undefined;
 
   constructor(private readonly options: SubscriberOptions) {
@@ -68,7 +67,7 @@ export class Subscriber {
     if (this.waiter) {
       const waiter = this.waiter;
       this.waiter = undefined;
-      waiter.resolve({ done: false, value: event });
+      waiter({ done: false, value: event });
       return;
     }
     if (this.backlog >= this.options.capacity) {
@@ -91,10 +90,10 @@ export class Subscriber {
       }
       return Promise.resolve({ done: false, value: event });
     }
-    if (this.state === 'overflowed') return Promise.reject(this.overflowError!);
-    if (this.state === 'closed') return Promise.resolve(DONE);
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
+    // An overflowed subscriber ends: its consumer was told through onOverflow (its connection is closed with the reason).
+    if (this.state !== 'open') return Promise.resolve(DONE);
+    return new Promise((resolve) => {
+      this.waiter = resolve;
     });
   }
 
@@ -103,17 +102,16 @@ export class Subscriber {
     if (this.state !== 'open') return;
     this.state = 'closed';
     this.release();
-    this.waiter?.resolve(DONE);
+    this.waiter?.(DONE);
     this.waiter = undefined;
   }
 
   private overflow(): void {
     this.state = 'overflowed';
-    this.overflowError = new SubscriberTooSlow(this.options.capacity);
     this.queue = [];
     this.head = 0;
     this.release();
-    this.onOverflow?.(this.overflowError);
+    this.onOverflow?.(new SubscriberTooSlow(this.options.capacity));
   }
 
   private release(): void {

@@ -47,6 +47,7 @@ import { type IdGenerator, uuidGenerator } from '../ports/ids.js';
 import { EventHub } from '../realtime/event-hub.js';
 import { LiveFeeds } from '../realtime/live-feeds.js';
 import { attachSubscriptions } from '../realtime/subscription-server.js';
+import { timeOrderedIds } from '../ports/time-ordered-ids.js';
 import { loadEncryptionKeys } from '../secrets/encryption-keys.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import { handleHealthCheck } from './health-check.js';
@@ -59,6 +60,8 @@ export interface AppDependencies {
   logger: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Ids of messages and deliveries; time-ordered by default, which keeps SQLite's writes local. */
+  deliveryIds?: IdGenerator;
   /** Where deliveries and tests leave: the undici sender unless a test swaps the port. */
   sender?: WebhookSender;
   /** Which deliveries this instance works on: all of them unless a scale-out deployment says otherwise. */
@@ -87,6 +90,7 @@ export function buildApp({
   logger,
   clock = systemClock,
   ids = uuidGenerator,
+  deliveryIds = timeOrderedIds,
   sender = undefined,
   deliveryAssignment = allDeliveries,
   random = Math.random,
@@ -167,7 +171,7 @@ export function buildApp({
     publisher: new EventPublisher({
       store,
       clock,
-      ids,
+      ids: deliveryIds,
       readModel: {
         validWebhooks: (tenantId) => webhookDirectory.valid(tenantId),
         disabledEventTypes: (tenantId) => tenantQueries.tenant(tenantId)?.disabledEventTypes ?? [],
@@ -205,10 +209,12 @@ export function buildApp({
     logger,
     progress: {
       onAdvance: (listener) => deliveryRunner.onAdvance(listener),
-      waitForPosition: (position, timeoutMs) => deliveryRunner.waitForPosition(position, timeoutMs),
+      get position() {
+        return deliveryRunner.checkpoint;
+      },
     },
     queue: {
-      due: (now, limit, skip) => dueDeliveries.due(now, limit, skip),
+      due: (now, limit, skipWebhooks, skip) => dueDeliveries.due(now, limit, skipWebhooks, skip),
       nextDueAfter: (now) => dueDeliveries.nextDueAfter(now),
       message: (id) => dueDeliveries.message(id),
       webhook: (tenantId, id) => webhookDirectory.get(tenantId, id),

@@ -255,4 +255,25 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
       field: 'idempotencyKey',
     });
   });
+
+  it('tests a webhook again when its auth changes, with the new credentials, and has the sender forget its old token', async () => {
+    const sender = new ScriptedSender();
+    harness = await startInProcessApp(sender);
+    const h = harness;
+    const url = 'http://127.0.0.1:9/auth';
+    const { webhook } = await h.app.services.webhooks.create(h.meta, {
+      url,
+      filters: { eventTypes: ['*'] },
+      auth: { type: 'BASIC', username: 'u', password: 'first-password' },
+    });
+    await eventually(() => h.app.services.webhookQueries.webhook(h.meta.tenantId, webhook.id)?.state === 'VALID');
+    expect(sender.forgotten).toEqual([]);
+    await h.app.services.webhooks.update(h.meta, webhook.id, { auth: { type: 'BASIC', username: 'u', password: 'second-password' } });
+    await eventually(() => sender.testsTo(url).length === 2 && h.app.services.webhookQueries.webhook(h.meta.tenantId, webhook.id)?.state === 'VALID');
+    expect(sender.forgotten).toEqual([webhook.id]);
+    expect(sender.testsTo(url).map((t) => t.delivery.auth)).toEqual([
+      { type: 'BASIC', username: 'u', password: 'first-password' },
+      { type: 'BASIC', username: 'u', password: 'second-password' },
+    ]);
+  });
 });

@@ -288,4 +288,29 @@ describe('delivery over GraphQL (real server, real receivers on 127.0.0.1)', () 
     const list = await owner(`query($m: ID) { deliveries(filter: { messageId: $m }) { totalCount edges { node { id } } } }`, { m: message.id });
     expect(list.data!.deliveries).toMatchObject({ totalCount: 1, edges: [{ node: { id: deliveries[0].id } }] });
   });
+
+  it('pages through deliveries newest first, also from the webhook', async () => {
+    const client = await newTenant('pages');
+    const target = await receiver();
+    const webhookId = await validWebhook(client, target, { filters: { eventTypes: ['page.*'] } });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const published = await client(PUBLISH, { input: { type: 'page.turned', payload: i } });
+      ids.push(published.data!.publishEvent.deliveries[0].id);
+      await finalDelivery(client, ids[i]!);
+    }
+    const PAGE = `query($after: String) { deliveries(first: 2, after: $after, filter: { statuses: [SUCCEEDED] }) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { id status } } } }`;
+    const first = (await client(PAGE)).data!.deliveries;
+    expect(first).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
+    const second = (await client(PAGE, { after: first.pageInfo.endCursor })).data!.deliveries;
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect([...first.edges, ...second.edges].map((e: { node: { id: string } }) => e.node.id)).toEqual([...ids].reverse());
+    const fromWebhook = await client(`query($id: ID!) { webhook(id: $id) { deliveries(first: 5) { totalCount edges { node { id } } } } }`, {
+      id: webhookId,
+    });
+    expect(fromWebhook.data!.webhook.deliveries.totalCount).toBe(3);
+    const badCursor = await client(PAGE, { after: 'nonsense' });
+    expect(badCursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
 });

@@ -5,12 +5,17 @@ import {
   CreateTenantDocument,
   CreateWebhookDocument,
   DeactivateWebhookDocument,
+  IssueApiKeyDocument,
   ReactivateWebhookDocument,
+  RevokeApiKeyDocument,
+  RotateWebhookSecretDocument,
+  TenantDocument,
   UpdateWebhookDocument,
   UpsertWebhookDocument,
   WebhookAtDocument,
   WebhookDocument,
   WebhookHistoryDocument,
+  WebhookSigningSecretDocument,
   WebhooksDocument,
   type WebhookAuthInput,
 } from '../generated/graphql.js';
@@ -92,6 +97,45 @@ describe('the webhook registry over GraphQL (real server, embedded file store)',
 
     const at = dataOf(await client(WebhookAtDocument, { id, version: 0 })).webhookAt;
     expect(at).toMatchObject({ url: receiver('one'), version: 0, state: 'NEW' });
+  });
+
+  it('issues API keys (by the admin or the tenant itself), shows them without the key, and revokes them', async () => {
+    const tenant = await hookgate.newTenant('keys');
+    const byAdmin = dataOf(await hookgate.admin(IssueApiKeyDocument, { input: { tenantId: tenant.id, name: 'ci' } })).issueApiKey;
+    const bySelf = dataOf(await tenant.client(IssueApiKeyDocument, { input: { name: 'laptop' } })).issueApiKey;
+    for (const issued of [byAdmin, bySelf]) {
+      expect(issued.key).toMatch(/^hgk_/);
+      expect(issued.key.startsWith(issued.apiKey.prefix)).toBe(true);
+      expect(dataOf(await hookgate.client(issued.key)(TenantDocument)).tenant.id).toBe(tenant.id);
+    }
+    const listed = dataOf(await tenant.client(TenantDocument)).tenant.apiKeys;
+    expect(listed.map((key) => key.name)).toEqual(expect.arrayContaining(['ci', 'laptop']));
+    expect(JSON.stringify(listed)).not.toContain(byAdmin.key);
+
+    const revoked = dataOf(await tenant.client(RevokeApiKeyDocument, { input: { keyId: byAdmin.apiKey.id } })).revokeApiKey;
+    expect(revoked.apiKey.revokedAt).not.toBeNull();
+    expect(errorOf(await hookgate.client(byAdmin.key)(TenantDocument)).extensions?.code).toBe('UNAUTHENTICATED');
+    expect(dataOf(await hookgate.client(bySelf.key)(TenantDocument)).tenant.id).toBe(tenant.id);
+  });
+
+  it('rotates the signing secret, keeping the previous one valid for the overlap, never showing either in the history', async () => {
+    const { client } = await hookgate.newTenant('rotator');
+    const created = dataOf(await client(CreateWebhookDocument, { input: { url: receiver('rotate'), filters: { eventTypes: ['*'] } } })).createWebhook;
+    const { id } = created.webhook;
+    const before = Date.now();
+    const rotated = dataOf(await client(RotateWebhookSecretDocument, { input: { id, overlapSeconds: 3600 } })).rotateWebhookSecret;
+    expect(rotated.signingSecret).toMatch(/^whsec_/);
+    expect(rotated.signingSecret).not.toBe(created.signingSecret);
+    const expires = Date.parse(rotated.webhook.previousSecretExpiresAt!);
+    expect(expires).toBeGreaterThanOrEqual(before + 3_599_000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 3_601_000);
+    expect(dataOf(await client(WebhookSigningSecretDocument, { id })).webhook.signingSecret).toBe(rotated.signingSecret);
+
+    const history = await client(WebhookHistoryDocument, { id });
+    expect(dataOf(history).webhookHistory.map((entry) => entry.type)).toContain('WebhookSecretRotated');
+    for (const secret of [created.signingSecret, rotated.signingSecret]) {
+      expect(JSON.stringify(history)).not.toContain(secret.slice('whsec_'.length));
+    }
   });
 
   it('upserts one webhook per scope and keeps everything across a restart', async () => {

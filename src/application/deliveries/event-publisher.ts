@@ -8,12 +8,12 @@ import { routeMessage } from '../../domain/message/routing.js';
 import { CLOUDS, type Webhook } from '../../domain/webhook/webhook-events.js';
 import { MAX_PRODUCT_ID_LENGTH } from '../../domain/webhook/webhook-rules.js';
 import { optionalText } from '../../domain/validation.js';
-import type { EventStore } from '../../eventstore/event-store.js';
+import type { EventStore, JsonValue } from '../../eventstore/event-store.js';
+import { WrongExpectedVersion } from '../../eventstore/errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/ids.js';
 import { idempotencyStream, messageStream } from '../../streams/stream-names.js';
 import type { DeliveryView, MessageView } from '../../../projections/deliveries/delivery-queries.js';
-import { ConflictError } from '../errors.js';
 import { handleCommand } from '../command-handler.js';
 import { eventMetadata, type RequestMeta } from '../request-meta.js';
 
@@ -119,17 +119,21 @@ export class EventPublisher {
       productId: input.productId?.trim() || null,
       cloud: input.cloud ?? null,
     });
+    // A message id is new unless an idempotency claim named it, so the stream is not read first:
+    // the decision is made on the empty state and the append insists that the stream does not exist.
+    const events = messageDecider.decide(this.command(meta, messageId, input, receivers, now), initialMessageState());
+    const metadata = eventMetadata(meta);
     try {
-      const handled = await handleCommand(store, messageStream(messageId), messageDecider, this.command(meta, messageId, input, receivers, now), {
-        metadata: eventMetadata(meta),
-      });
-      await readModel.waitForPosition(handled.appended!.position);
+      const appended = await store.appendToStream(
+        messageStream(messageId),
+        events.map((event) => ({ id: this.deps.ids.newId(), type: event.type, data: event.data as unknown as JsonValue, metadata })),
+        { expectedRevision: 'no_stream' },
+      );
+      await readModel.waitForPosition(appended.position);
       return this.result(meta, messageId, false);
     } catch (error) {
       // Another request with the same key published this message id first: answer with its result.
-      if ((error instanceof DomainError && error.code === 'ALREADY_EXISTS') || error instanceof ConflictError) {
-        return this.firstResult(meta, messageId, input, now);
-      }
+      if (error instanceof WrongExpectedVersion) return this.firstResult(meta, messageId, input, now);
       throw error;
     }
   }

@@ -225,6 +225,8 @@ export class WebhookRegistry {
     const handled = await handleCommand(this.deps.store, webhookStream(webhookId), webhookDecider, command, {
       expectedVersion,
       metadata: eventMetadata(meta),
+      // Creation names a new stream (a fresh id, or a scope's claimed one that was checked): no read needed.
+      expectNoStream: command.type === 'CreateWebhook',
       authorize: (state: WebhookState) => {
         // Another tenant's webhook is reported exactly like a missing one.
         if (command.type !== 'CreateWebhook' && (!state.exists || state.tenantId !== meta.tenantId)) {

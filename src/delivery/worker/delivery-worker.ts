@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { failingWebhookReason, shouldDisableFailingWebhook } from '../../domain/delivery/auto-disable.js';
 import { decideDelivery, type AttemptOutcome, type DeliveryCommand } from '../../domain/delivery/delivery-commands.js';
 import type { AttemptErrorKind, DeliveryEvent, DeliveryFailed } from '../../domain/delivery/delivery-events.js';
@@ -8,6 +7,7 @@ import type { EventMetadata, EventStore, JsonValue } from '../../eventstore/even
 import { WrongExpectedVersion } from '../../eventstore/errors.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../ports/clock.js';
+import { uuidV7 } from '../../ports/time-ordered-ids.js';
 import { deliveryStream, webhookStream } from '../../streams/stream-names.js';
 import { handleCommand } from '../../application/command-handler.js';
 import type { DueDelivery, MessageToSend } from '../../../projections/deliveries/due-deliveries.js';
@@ -28,7 +28,7 @@ export interface DeliveryWorkerSettings {
 
 /** The delivery read model as the worker reads it. */
 export interface DeliveryQueue {
-  due(now: string, limit: number, skipWebhooks: readonly string[]): DueDelivery[];
+  due(now: string, limit: number, skipWebhooks: readonly string[], skip: Iterable<string>): DueDelivery[];
   nextDueAfter(now: string): string | null;
   message(messageId: string): MessageToSend | undefined;
   webhook(tenantId: string, webhookId: string): Webhook | undefined;
@@ -38,8 +38,10 @@ export interface DeliveryQueue {
 
 /** The projection that folds what the worker appends. */
 export interface DeliveryProgress {
-  onAdvance(listener: () => void): () => void;
-  waitForPosition(position: number, timeoutMs?: number): Promise<void>;
+  /** Called with the position up to which the read model is applied. */
+  onAdvance(listener: (position: number) => void): () => void;
+  /** The position the read model is applied up to now. */
+  readonly position: number;
 }
 
 export interface DeliveryWorkerDependencies {
@@ -68,9 +70,10 @@ type Release = { settleAt: number } | { backoffMs: number };
 export const WORKER_ACTOR = 'system:delivery';
 /** A delivery whose attempt failed inside hookgate (not at the receiver) waits this long before it is tried again. */
 const INTERNAL_ERROR_BACKOFF_MS = 30_000;
+/** A delivery whose read-model row was behind its stream is picked again after this long at the earliest. */
+const STALE_BACKOFF_MS = 1_000;
 /** The timer never sleeps longer than this, so that a changed clock cannot stall the queue. */
 const MAX_SLEEP_MS = 60_000;
-const SETTLE_TIMEOUT_MS = 30_000;
 const BODY_CACHE_SIZE = 1_000;
 /** Extra passes over the queue when webhooks filled up during a pass and slots are still free. */
 const MAX_PASSES = 3;
@@ -111,6 +114,9 @@ export class DeliveryWorker {
   private inFlight = 0;
   private readonly running = new Set<Promise<void>>();
   private readonly bodies = new Map<string, string>();
+  /** Deliveries whose outcome is appended, by the position the projection must pass before they may be picked again. */
+  private settling: { position: number; deliveryId: string }[] = [];
+  private projected = 0;
   private readonly random: () => number;
   private stopped = true;
   private wakeQueued = false;
@@ -125,7 +131,15 @@ export class DeliveryWorker {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unsubscribe = [this.deps.progress.onAdvance(() => this.wake()), this.deps.assignment.onChange(() => this.wake())];
+    this.projected = this.deps.progress.position;
+    this.unsubscribe = [
+      this.deps.progress.onAdvance((position) => {
+        this.projected = Math.max(this.projected, position);
+        this.settle();
+        this.wake();
+      }),
+      this.deps.assignment.onChange(() => this.wake()),
+    ];
     this.wake();
   }
 
@@ -174,14 +188,14 @@ export class DeliveryWorker {
     for (let pass = 0; pass < MAX_PASSES && this.inFlight < settings.concurrency; pass++) {
       const full = [...this.inFlightPerWebhook].filter(([, n]) => n >= settings.perWebhookConcurrency).map(([id]) => id);
       const free = settings.concurrency - this.inFlight;
-      // Held rows and rows of webhooks that fill up during the pass come back too: look a little further.
-      const limit = (free + this.held.size + othersRows) * 2 + 16;
-      const rows = queue.due(nowIso, limit, full);
+      // Rows of webhooks that fill up during the pass, and rows of other instances (scale-out), come back on the
+      // next pass: look further than the free slots.
+      const limit = free + othersRows * 2 + 16;
+      const rows = queue.due(nowIso, limit, full, this.held);
       let filledUp = false;
       othersRows = 0;
       for (const row of rows) {
         if (this.inFlight >= settings.concurrency) break;
-        if (this.held.has(row.id)) continue;
         const webhookInFlight = this.inFlightPerWebhook.get(row.webhookId) ?? 0;
         if (webhookInFlight >= settings.perWebhookConcurrency) {
           filledUp = true;
@@ -242,15 +256,27 @@ export class DeliveryWorker {
 
   /** Keeps the delivery out of the picks until the read model shows the outcome (or the back-off ends). */
   private release(deliveryId: string, release: Release): void {
-    const free = () => {
+    if ('settleAt' in release) {
+      this.settling.push({ position: release.settleAt, deliveryId });
+      this.settle();
+      return;
+    }
+    setTimeout(() => {
       this.held.delete(deliveryId);
       this.wake();
-    };
-    if ('settleAt' in release) {
-      this.deps.progress.waitForPosition(release.settleAt, SETTLE_TIMEOUT_MS).then(free, free);
-    } else {
-      setTimeout(free, release.backoffMs).unref();
+    }, release.backoffMs).unref();
+  }
+
+  /** Frees the deliveries whose outcome the read model now shows. */
+  private settle(): void {
+    if (this.settling.length === 0) return;
+    const still: { position: number; deliveryId: string }[] = [];
+    for (const entry of this.settling) {
+      if (entry.position <= this.projected) this.held.delete(entry.deliveryId);
+      else still.push(entry);
     }
+    if (still.length !== this.settling.length) this.wake();
+    this.settling = still;
   }
 
   private async attempt(row: DueDelivery, releaseSlot: () => void): Promise<Release> {
@@ -322,14 +348,15 @@ export class DeliveryWorker {
     try {
       const appended = await store.appendToStream(
         deliveryStream(row.id),
-        events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data as unknown as JsonValue, metadata: this.metadata(row) })),
+        events.map((event) => ({ id: uuidV7(), type: event.type, data: event.data as unknown as JsonValue, metadata: this.metadata(row) })),
         { expectedRevision: row.version < 0 ? 'no_stream' : row.version },
       );
       return { settleAt: appended.position };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersion)) throw error;
+      // The read model has not caught up with the stream yet: leave the delivery alone until it has.
       this.deps.logger.debug({ deliveryId: row.id }, 'delivery attempt was stale; dropped');
-      return { settleAt: await store.headPosition() };
+      return { backoffMs: STALE_BACKOFF_MS };
     }
   }
 

@@ -17,6 +17,7 @@ import { DuplicateEventId, EventStoreUnavailable, WrongExpectedVersion } from '.
 import { allFilterSql } from './all-filter-sql.js';
 import { EVENT_COLUMNS, type EventRow, INSERT_EVENT_SQL, migrateEventsSchema } from './schema.js';
 import { SqliteAllSubscription, type SubscriptionSource } from './sqlite-subscription.js';
+import { applyWalPragmas } from './wal-pragmas.js';
 
 export interface SqliteEventStoreOptions {
   /** A file path, or `:memory:` for a store that lives as long as the process. */
@@ -31,6 +32,16 @@ export interface SqliteEventStoreOptions {
 }
 
 const READ_BATCH = 1_000;
+/** Appends waiting for the next group commit; beyond this many they are committed at once. */
+const MAX_GROUP_COMMIT = 512;
+
+interface PendingAppend {
+  stream: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
@@ -53,7 +64,8 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   readonly kind: string;
   private readonly db: Database.Database;
   private readonly pollIntervalMs: number;
-  private waiters: (() => void)[] = [];
+  /** Subscriptions waiting for an append, each with the filter it reads with. */
+  private readonly waiters = new Set<AppendWaiter>();
   private isClosed = false;
 
   private readonly insertEvent: Database.Statement;
@@ -62,12 +74,14 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private readonly maxPosition: Database.Statement;
   private readonly filteredReads = new Map<string, Database.Statement>();
   private readonly appendInTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
+  private readonly commitGroup: (group: PendingAppend[]) => (AppendResult | { failed: unknown })[];
+  private pending: PendingAppend[] = [];
 
   constructor(options: SqliteEventStoreOptions) {
     this.kind = describe(options.filename);
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.db = new Database(options.filename);
-    if (options.filename !== ':memory:') this.db.pragma('journal_mode = WAL');
+    if (options.filename !== ':memory:') applyWalPragmas(this.db);
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     migrateEventsSchema(this.db);
@@ -79,18 +93,70 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.eventById = this.db.prepare('SELECT stream, revision, position FROM events WHERE id = ?').raw();
     this.maxPosition = this.db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck();
     this.appendInTransaction = this.db.transaction((stream, events, expected) => this.appendNow(stream, events, expected));
+    // Each append runs in its own savepoint (a nested better-sqlite3 transaction): one that fails leaves the others.
+    this.commitGroup = this.db.transaction((group: PendingAppend[]) =>
+      group.map((append) => {
+        try {
+          return this.appendInTransaction(append.stream, append.events, append.expected);
+        } catch (error) {
+          return { failed: error };
+        }
+      }),
+    );
   }
 
   get closed(): boolean {
     return this.isClosed;
   }
 
-  async appendToStream(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    this.assertOpen();
-    if (events.length === 0) throw new RangeError('appendToStream needs at least one event');
-    const result = this.appendInTransaction(streamName, events, options?.expectedRevision ?? 'any');
-    this.wakeSubscribers();
-    return result;
+  /**
+   * Group commit: appends made during one turn of the event loop are
+   * committed together in one transaction, each in its own savepoint, so that
+   * each keeps its own expected-revision check and outcome while many
+   * concurrent writers (the delivery worker) share the cost of a commit and
+   * wake subscribers once. An append resolves only after its commit.
+   */
+  appendToStream(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (events.length === 0) return Promise.reject(new RangeError('appendToStream needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ stream: streamName, events, expected: options?.expectedRevision ?? 'any', resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushAppends());
+      else if (this.pending.length >= MAX_GROUP_COMMIT) this.flushAppends();
+    });
+  }
+
+  /** A group of one needs no savepoint. */
+  private appendAlone(append: PendingAppend): AppendResult | { failed: unknown } {
+    try {
+      return this.appendInTransaction(append.stream, append.events, append.expected);
+    } catch (error) {
+      return { failed: error };
+    }
+  }
+
+  private flushAppends(): void {
+    const group = this.pending;
+    if (group.length === 0) return;
+    this.pending = [];
+    let outcomes: (AppendResult | { failed: unknown })[];
+    try {
+      if (this.isClosed) throw new EventStoreUnavailable('The SQLite event store is closed');
+      outcomes = group.length === 1 ? [this.appendAlone(group[0]!)] : this.commitGroup(group);
+    } catch (error) {
+      for (const append of group) append.reject(error);
+      return;
+    }
+    this.wakeSubscribers(group.filter((_, i) => !('failed' in outcomes[i]!)));
+    group.forEach((append, i) => {
+      const outcome = outcomes[i]!;
+      if ('failed' in outcome) append.reject(outcome.failed);
+      else append.resolve(outcome);
+    });
   }
 
   private appendNow(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
@@ -210,14 +276,19 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return this.maxPosition.get() as number;
   }
 
-  waitForAppend(pollMs: number): Promise<void> {
+  waitForAppend(pollMs: number, filter?: AllFilter): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
+      const waiter: AppendWaiter = {
+        filter,
+        wake: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, pollMs);
       timer.unref();
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.waiters.add(waiter);
     });
   }
 
@@ -232,6 +303,8 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
 
   async close(): Promise<void> {
     if (this.isClosed) return;
+    // Appends already made are committed, not dropped.
+    this.flushAppends();
     this.isClosed = true;
     this.wakeSubscribers();
     this.db.close();
@@ -242,11 +315,14 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return this.db;
   }
 
-  private wakeSubscribers(): void {
-    if (this.waiters.length === 0) return;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+  /**
+   * Wakes the subscriptions an append concerns (all of them when the store closes): one whose filter takes
+   * none of the appended events would only read and find nothing. It still wakes at its next poll.
+   */
+  private wakeSubscribers(appended?: readonly { stream: string; events: NewEvent[] }[]): void {
+    for (const waiter of [...this.waiters]) {
+      if (appended === undefined || appended.some(({ stream, events }) => appendConcerns(waiter.filter, stream, events))) waiter.wake();
+    }
   }
 
   private statement(sql: string): Database.Statement {
@@ -262,6 +338,20 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private assertOpen(): void {
     if (this.isClosed) throw new EventStoreUnavailable('The event store is closed');
   }
+}
+
+interface AppendWaiter {
+  filter: AllFilter | undefined;
+  wake(): void;
+}
+
+/** Whether an append holds an event that a subscription with this filter reads (the filter's SQL, in memory). */
+function appendConcerns(filter: AllFilter | undefined, stream: string, events: NewEvent[]): boolean {
+  const streams = filter?.streamNamePrefixes;
+  const types = filter?.eventTypePrefixes;
+  if (streams && streams.length > 0 && !streams.some((prefix) => stream.startsWith(prefix))) return false;
+  if (!types || types.length === 0) return true;
+  return events.some((event) => types.some((prefix) => event.type.startsWith(prefix)));
 }
 
 function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {

@@ -5,8 +5,8 @@ import { EventStoreUnavailable } from '../errors.js';
 export interface SubscriptionSource {
   readBatchAfter(position: number, limit: number, filter: AllFilter | undefined): RecordedEvent[];
   currentHeadPosition(): number;
-  /** Resolves on the next append, after `pollMs`, or when the store closes. */
-  waitForAppend(pollMs: number): Promise<void>;
+  /** Resolves on the next append of an event the filter takes, after `pollMs`, or when the store closes. */
+  waitForAppend(pollMs: number, filter: AllFilter | undefined): Promise<void>;
   readonly closed: boolean;
 }
 
@@ -70,7 +70,7 @@ export class SqliteAllSubscription implements AllSubscription {
         return { done: false, value: { kind: 'caughtUp', position: this.position } };
       }
       await Promise.race([
-        this.source.waitForAppend(this.pollMs),
+        this.source.waitForAppend(this.pollMs, this.filter),
         new Promise<void>((resolve) => {
           this.wakeStopped = resolve;
         }),

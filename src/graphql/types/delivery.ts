@@ -6,9 +6,16 @@ import {
   DELIVERY_STATUSES,
   type DeliveryStatus,
 } from '../../domain/delivery/delivery-events.js';
-import type { AttemptView, DeliveryListFilter, DeliveryPage, DeliveryView } from '../../../projections/deliveries/delivery-queries.js';
+import {
+  InvalidDeliveryCursor,
+  type AttemptView,
+  type DeliveryListFilter,
+  type DeliveryPage,
+  type DeliveryView,
+} from '../../../projections/deliveries/delivery-queries.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
+import { apiError } from '../errors.js';
 import { requestMeta } from '../request-meta.js';
 import { WebhookRef } from './webhook.js';
 
@@ -130,7 +137,13 @@ export function deliveryConnection(
   filter: DeliveryListFilter,
   args: { first?: number | null; after?: string | null },
 ) {
-  const page: DeliveryPage = ctx.services.deliveryQueries.list(tenantId, filter, args.first ?? 20, args.after ?? undefined);
+  let page: DeliveryPage;
+  try {
+    page = ctx.services.deliveryQueries.list(tenantId, filter, args.first ?? 20, args.after ?? undefined);
+  } catch (error) {
+    if (error instanceof InvalidDeliveryCursor) throw apiError('BAD_USER_INPUT', error.message, { field: 'after' });
+    throw error;
+  }
   return {
     totalCount: page.totalCount,
     edges: page.deliveries.map((node, i) => ({ node, cursor: page.cursors[i]! })),

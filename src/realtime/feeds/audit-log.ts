@@ -2,6 +2,7 @@ import { redactSecrets } from '../../domain/redact.js';
 import type { EventStore, JsonValue, RecordedEvent } from '../../eventstore/event-store.js';
 import type { EventHub } from '../event-hub.js';
 import { Subscriber, type SubscriberTooSlow } from '../subscriber.js';
+import { perEvent } from './per-event.js';
 
 /** One event of a tenant's log as its audit trail shows it. */
 export interface AuditLogEntry {
@@ -18,19 +19,18 @@ export interface AuditLogEntry {
   data: JsonValue;
 }
 
-export function auditEntryOf(event: RecordedEvent): AuditLogEntry {
-  return {
-    position: event.position,
-    eventId: event.id,
-    type: event.type,
-    stream: event.streamName,
-    version: event.revision,
-    at: event.createdAt,
-    actor: event.metadata.actor ?? null,
-    correlationId: event.metadata.correlationId ?? null,
-    data: redactSecrets(event.data) as JsonValue,
-  };
-}
+/** One object per event, shared by every subscriber that gets it. */
+export const auditEntryOf = perEvent((event: RecordedEvent): AuditLogEntry => ({
+  position: event.position,
+  eventId: event.id,
+  type: event.type,
+  stream: event.streamName,
+  version: event.revision,
+  at: event.createdAt,
+  actor: event.metadata.actor ?? null,
+  correlationId: event.metadata.correlationId ?? null,
+  data: redactSecrets(event.data) as JsonValue,
+}));
 
 export interface ResumeOptions {
   hub: EventHub;
