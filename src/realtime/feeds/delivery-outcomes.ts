@@ -8,6 +8,7 @@ import type {
 } from '../../domain/delivery/delivery-events.js';
 import type { EventStore, RecordedEvent } from '../../eventstore/event-store.js';
 import { DELIVERY_STREAM_PREFIX, deliveryStream, messageStream } from '../../streams/stream-names.js';
+import { perEvent } from './per-event.js';
 
 export const DELIVERY_OUTCOME_KINDS = ['ATTEMPTED', 'SUCCEEDED', 'FAILED'] as const;
 export type DeliveryOutcomeKind = (typeof DELIVERY_OUTCOME_KINDS)[number];
@@ -55,21 +56,13 @@ const DEFAULT_CACHED = 10_000;
 export class DeliveryOutcomes {
   private readonly eventTypes = new Map<string, string>();
   private readonly lastAttempts = new Map<string, AttemptDetails>();
-  private readonly built = new WeakMap<RecordedEvent, Promise<DeliveryOutcome>>();
 
   constructor(
     private readonly store: EventStore,
     private readonly cached = DEFAULT_CACHED,
   ) {}
 
-  outcomeFor(event: RecordedEvent): Promise<DeliveryOutcome> {
-    let outcome = this.built.get(event);
-    if (!outcome) {
-      outcome = this.build({ type: event.type, data: event.data } as OutcomeEvent);
-      this.built.set(event, outcome);
-    }
-    return outcome;
-  }
+  readonly outcomeFor = perEvent((event: RecordedEvent): Promise<DeliveryOutcome> => this.build({ type: event.type, data: event.data } as OutcomeEvent));
 
   private async build(event: OutcomeEvent): Promise<DeliveryOutcome> {
     const { deliveryId, messageId, webhookId } = event.data;
