@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleCommand } from '../../src/application/command-handler.js';
 import type { Decider, Event } from '../../src/domain/decider.js';
+import type { EventStore } from '../../src/eventstore/event-store.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqlite-event-store.js';
 
 type Opened = Event<'Opened', { by: string }>;
@@ -22,12 +23,15 @@ const metadata = { tenantId: 't', actor: 'test', correlationId: 'c' };
 describe('handleCommand with expectNoStream', () => {
   const store = new SqliteEventStore({ filename: ':memory:' });
   let reads = 0;
-  const counted = Object.assign(Object.create(store) as SqliteEventStore, {
-    readStream: (...args: Parameters<SqliteEventStore['readStream']>) => {
+  // Delegates to the store itself (not through its prototype, which would give the store's own fields a second home).
+  const counted: EventStore = {
+    ...({} as EventStore),
+    appendToStream: (...args) => store.appendToStream(...args),
+    readStream: (...args) => {
       reads++;
       return store.readStream(...args);
     },
-  });
+  };
   afterEach(() => {
     reads = 0;
   });

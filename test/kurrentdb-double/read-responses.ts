@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoggedEvent } from './event-log.js';
 import {
   Empty,
+  PersistentReadResp,
   ReadResp,
   StreamIdentifier,
   Timestamp,
@@ -16,7 +17,23 @@ import {
 import { toUuidMessage } from './uuid-message.js';
 
 export function eventResponse(event: LoggedEvent, uuidFormat: 'string' | 'structured'): ReadRespMessage {
-  const recorded = new ReadResp.ReadEvent.RecordedEvent()
+  const recorded = withEventFields(new ReadResp.ReadEvent.RecordedEvent(), event, uuidFormat);
+  const readEvent = new ReadResp.ReadEvent().setEvent(recorded).setCommitPosition(String(event.position));
+  return new ReadResp().setEvent(readEvent);
+}
+
+/** Streams.Read and PersistentSubscriptions.Read each have their own RecordedEvent class, with the same fields. */
+type RecordedEventMessage =
+  | InstanceType<typeof ReadResp.ReadEvent.RecordedEvent>
+  | InstanceType<typeof PersistentReadResp.ReadEvent.RecordedEvent>;
+
+/** `recorded`, with every field of the event set. */
+export function withEventFields<T extends RecordedEventMessage>(
+  recorded: T,
+  event: LoggedEvent,
+  uuidFormat: 'string' | 'structured',
+): T {
+  recorded
     .setId(toUuidMessage(event.id, uuidFormat))
     .setStreamIdentifier(streamIdentifier(event.streamName))
     .setStreamRevision(String(event.revision))
@@ -29,9 +46,7 @@ export function eventResponse(event: LoggedEvent, uuidFormat: 'string' | 'struct
     .set('type', event.type)
     .set('content-type', event.contentType)
     .set('created', event.createdTicks.toString());
-
-  const readEvent = new ReadResp.ReadEvent().setEvent(recorded).setCommitPosition(String(event.position));
-  return new ReadResp().setEvent(readEvent);
+  return recorded;
 }
 
 export function confirmationResponse(): ReadRespMessage {

@@ -18,53 +18,45 @@ const ignore = (): void => {};
  * a body cut short by the receiver or the timeout gives what was read.
  */
 export async function readExcerpt(body: ResponseBody, maxBytes: number): Promise<string> {
-  // Kept for good: an error after the excerpt was taken must not go unhandled.
-  body.on('error', ignore);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const ended = await new Promise<boolean>((resolve) => {
-    const finish = (complete: boolean): void => {
-      body.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onEnd);
-      resolve(complete);
-    };
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= maxBytes) {
-        body.pause();
-        finish(false);
-      }
-    };
-    const onEnd = (): void => finish(true);
-    body.on('data', onData).once('end', onEnd).once('close', onEnd).once('error', onEnd);
-  });
-  const bytes = Buffer.concat(chunks, size);
-  if (ended) return bytes.toString('utf8');
+  const { bytes, end } = await readUpTo(body, maxBytes);
+  if (end !== 'limit') return bytes.toString('utf8');
   await body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(ignore);
   return new StringDecoder('utf8').write(bytes.subarray(0, maxBytes));
 }
 
 /** Reads a whole body up to `maxBytes`; null when it is longer (or cut short). */
 export async function readSmallBody(body: ResponseBody, maxBytes: number): Promise<string | null> {
+  const { bytes, end } = await readUpTo(body, maxBytes + 1);
+  if (end === 'limit') body.destroy();
+  return end === 'ended' ? bytes.toString('utf8') : null;
+}
+
+/**
+ * Reads `body` until it ends, until it is cut short (closed or failed before
+ * its end), or until at least `limit` bytes have come, when it is paused:
+ * what is past the limit is the caller's to drain or drop.
+ */
+async function readUpTo(body: ResponseBody, limit: number): Promise<{ bytes: Buffer; end: 'ended' | 'cut' | 'limit' }> {
+  // Kept for good: an error after reading stopped must not go unhandled.
   body.on('error', ignore);
   const chunks: Buffer[] = [];
   let size = 0;
-  const complete = await new Promise<boolean>((resolve) => {
-    const finish = (ok: boolean): void => {
-      body.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
-      resolve(ok);
+  const end = await new Promise<'ended' | 'cut' | 'limit'>((resolve) => {
+    const finish = (how: 'ended' | 'cut' | 'limit'): void => {
+      body.off('data', onData).off('end', onEnd).off('close', onCut).off('error', onCut);
+      resolve(how);
     };
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
       size += chunk.length;
-      if (size > maxBytes) {
-        body.destroy();
-        finish(false);
+      if (size >= limit) {
+        body.pause();
+        finish('limit');
       }
     };
-    const onEnd = (): void => finish(true);
-    const onClose = (): void => finish(false);
-    body.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose);
+    const onEnd = (): void => finish('ended');
+    const onCut = (): void => finish('cut');
+    body.on('data', onData).once('end', onEnd).once('close', onCut).once('error', onCut);
   });
-  return complete ? Buffer.concat(chunks, size).toString('utf8') : null;
+  return { bytes: Buffer.concat(chunks, size), end };
 }

@@ -3,9 +3,9 @@ import type { AllFilter, AllSubscription, SubscriptionMessage } from '../event-s
 import { EventStoreUnavailable } from '../errors.js';
 import { planAllFilter, type AllFilterPlan } from './all-filter.js';
 import { isConnectionFailure } from './client-errors.js';
-import { backoffDelay, sleep } from './connection-retry.js';
+import { ReconnectingCall, type CallEnd } from './reconnecting-call.js';
 import { positionOf, toRecordedEvent } from './recorded-event.js';
-import { SubscriptionFeed } from './subscription-feed.js';
+import { SubscriptionFeed, type FeedItem } from './subscription-feed.js';
 
 /** What a subscription needs from the store. */
 export interface SubscriptionSource {
@@ -38,35 +38,37 @@ export class KurrentDbAllSubscription implements AllSubscription {
   /** For `'end'`: the head is looked up right away, so events appended after subscribing count as new. */
   private endLookup: Promise<number> | undefined;
   private startsAtEnd: boolean;
-  private feed: SubscriptionFeed | undefined;
   private caughtUpSent = false;
-  private outage: { since: number; failures: number; lastError: unknown } | undefined;
-  private failure: unknown;
-  private stopped = false;
-  private storeClosed = false;
-  private readonly stop = new AbortController();
-  private pulls: Promise<unknown> = Promise.resolve();
+  private readonly call: ReconnectingCall<Exclude<FeedItem, CallEnd>, SubscriptionFeed>;
 
   constructor(
     private readonly source: SubscriptionSource,
     afterPosition: number | 'end' | undefined,
     filter: AllFilter | undefined,
     private readonly settings: SubscriptionSettings,
-    private readonly onFinished: (subscription: KurrentDbAllSubscription) => void,
+    onFinished: (subscription: KurrentDbAllSubscription) => void,
   ) {
     this.filter = planAllFilter(filter);
     this.startsAtEnd = afterPosition === 'end';
     this.lastPosition = typeof afterPosition === 'number' ? afterPosition : -1;
     if (this.startsAtEnd) {
       this.endLookup = source.headPosition();
-      // Awaited in connect(); this only keeps an early failure from counting as unhandled.
+      // Awaited in open(); this only keeps an early failure from counting as unhandled.
       this.endLookup.catch(() => undefined);
     }
+    this.call = new ReconnectingCall({
+      name: 'The KurrentDB subscription',
+      reconnectForMs: settings.reconnectForMs,
+      open: () => this.open(),
+      isRetryable,
+      abandonedMessage: 'The event store was closed under a live subscription',
+      onFinished: () => onFinished(this),
+    });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
     return {
-      next: () => this.next(),
+      next: () => this.call.serially(() => this.pull()),
       return: async () => {
         await this.unsubscribe();
         return DONE;
@@ -74,57 +76,29 @@ export class KurrentDbAllSubscription implements AllSubscription {
     };
   }
 
-  async unsubscribe(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    await this.finish();
+  unsubscribe(): Promise<void> {
+    return this.call.close();
   }
 
   /** The store is closing: a consumer still iterating learns it from an error, as with the SQLite adapter. */
-  async abandon(): Promise<void> {
-    if (this.stopped || this.storeClosed) return;
-    this.storeClosed = true;
-    await this.finish();
-  }
-
-  /** Calls are queued so that concurrent `next()`s cannot interleave on the same feed. */
-  private next(): Promise<IteratorResult<SubscriptionMessage>> {
-    const result = this.pulls.then(() => this.pull());
-    this.pulls = result.catch(() => undefined);
-    return result;
+  abandon(): Promise<void> {
+    return this.call.abandon();
   }
 
   private async pull(): Promise<IteratorResult<SubscriptionMessage>> {
     for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.stopped) return DONE;
-      if (this.storeClosed) throw new EventStoreUnavailable('The event store was closed under a live subscription');
-
-      let feed: SubscriptionFeed | undefined;
-      try {
-        feed = this.feed ?? (await this.connect());
-      } catch (error) {
-        this.failure = error;
-        await this.finish();
-        throw error;
-      }
-      if (!feed) continue;
-
-      const item = await feed.next(this.stop.signal);
+      const next = await this.call.next();
+      if (!next) return DONE;
+      const { item } = next;
       switch (item.kind) {
-        case 'stopped':
-          continue;
         case 'confirmed':
-          this.outage = undefined;
           continue;
         case 'caughtUp':
-          this.outage = undefined;
           // Resubscriptions catch up again; the consumer was told once.
           if (this.caughtUpSent) continue;
           this.caughtUpSent = true;
           return { done: false, value: { kind: 'caughtUp', position: Math.max(0, this.lastPosition, item.position ?? 0) } };
         case 'event': {
-          this.outage = undefined;
           const position = positionOf(item.resolved);
           if (position <= this.lastPosition) continue;
           this.lastPosition = position;
@@ -132,69 +106,19 @@ export class KurrentDbAllSubscription implements AllSubscription {
           if (!event || !this.filter.keep(event)) continue;
           return { done: false, value: { kind: 'event', event } };
         }
-        case 'dropped':
-          await this.dropFeed();
-          if (!isRetryable(item.error)) {
-            this.failure = new EventStoreUnavailable('The KurrentDB subscription failed', { cause: item.error });
-            await this.finish();
-            throw this.failure;
-          }
-          this.recordFailure(item.error);
-          continue;
       }
     }
   }
 
-  /** A new client subscription after the last position, waiting between attempts while the server is away. */
-  private async connect(): Promise<SubscriptionFeed | undefined> {
-    for (;;) {
-      if (this.stopped || this.storeClosed) return undefined;
-      if (this.outage) {
-        const left = this.outage.since + this.settings.reconnectForMs - Date.now();
-        if (left <= 0) {
-          throw new EventStoreUnavailable(
-            `The KurrentDB subscription dropped and could not resubscribe within ${this.settings.reconnectForMs} ms`,
-            { cause: this.outage.lastError },
-          );
-        }
-        await sleep(Math.min(backoffDelay(this.outage.failures), left), this.stop.signal);
-        if (this.stopped || this.storeClosed) return undefined;
-      }
-
-      if (this.startsAtEnd) {
-        const lookup = this.endLookup ?? this.source.headPosition();
-        this.endLookup = undefined;
-        try {
-          this.lastPosition = await lookup;
-          this.startsAtEnd = false;
-        } catch (error) {
-          if (!isRetryable(error)) throw error;
-          this.recordFailure(error);
-          continue;
-        }
-      }
-
-      this.feed = new SubscriptionFeed(this.source.subscribe(this.lastPosition, this.filter.server, this.settings.bufferSize));
-      return this.feed;
+  /** A new client subscription strictly after the last position (for `'end'`, once the head is known). */
+  private async open(): Promise<SubscriptionFeed> {
+    if (this.startsAtEnd) {
+      const lookup = this.endLookup ?? this.source.headPosition();
+      this.endLookup = undefined;
+      this.lastPosition = await lookup;
+      this.startsAtEnd = false;
     }
-  }
-
-  private recordFailure(error: unknown): void {
-    this.outage ??= { since: Date.now(), failures: 0, lastError: error };
-    this.outage.failures += 1;
-    this.outage.lastError = error;
-  }
-
-  private async dropFeed(): Promise<void> {
-    const feed = this.feed;
-    this.feed = undefined;
-    await feed?.close();
-  }
-
-  private async finish(): Promise<void> {
-    this.stop.abort();
-    await this.dropFeed();
-    this.onFinished(this);
+    return new SubscriptionFeed(this.source.subscribe(this.lastPosition, this.filter.server, this.settings.bufferSize));
   }
 }
 

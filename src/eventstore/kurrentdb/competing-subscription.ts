@@ -1,10 +1,9 @@
 import type { PersistentSubscriptionToAll, PersistentSubscriptionToAllResolvedEvent } from '@kurrent/kurrentdb-client';
 import type { CompetingMessage, CompetingSubscription } from '../competing-consumers.js';
-import { EventStoreUnavailable } from '../errors.js';
 import type { AllFilterPlan } from './all-filter.js';
 import { isConnectionFailure } from './client-errors.js';
-import { backoffDelay, sleep } from './connection-retry.js';
-import { PersistentCallEnded, PersistentSubscriptionFeed } from './persistent-subscription-feed.js';
+import { PersistentCallEnded, PersistentSubscriptionFeed, type PersistentFeedItem } from './persistent-subscription-feed.js';
+import { ReconnectingCall, type CallEnd } from './reconnecting-call.js';
 import { toRecordedEvent } from './recorded-event.js';
 
 export interface CompetingSubscriptionSettings {
@@ -30,25 +29,28 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * they do not take up the consumer's buffer.
  */
 export class KurrentDbCompetingSubscription implements CompetingSubscription {
-  private feed: PersistentSubscriptionFeed | undefined;
   private confirmedOnce = false;
-  private outage: { since: number; failures: number; lastError: unknown } | undefined;
-  private failure: unknown;
-  private stopped = false;
-  private storeClosed = false;
-  private readonly stop = new AbortController();
-  private pulls: Promise<unknown> = Promise.resolve();
+  private readonly call: ReconnectingCall<Exclude<PersistentFeedItem, CallEnd>, PersistentSubscriptionFeed>;
 
   constructor(
-    private readonly subscribe: () => PersistentSubscriptionToAll,
+    subscribe: () => PersistentSubscriptionToAll,
     private readonly filter: AllFilterPlan,
-    private readonly settings: CompetingSubscriptionSettings,
-    private readonly onFinished: (subscription: KurrentDbCompetingSubscription) => void,
-  ) {}
+    settings: CompetingSubscriptionSettings,
+    onFinished: (subscription: KurrentDbCompetingSubscription) => void,
+  ) {
+    this.call = new ReconnectingCall({
+      name: `The KurrentDB persistent subscription ${settings.group}`,
+      reconnectForMs: settings.reconnectForMs,
+      open: () => new PersistentSubscriptionFeed(subscribe()),
+      isRetryable,
+      abandonedMessage: 'The competing consumers were closed under a live subscription',
+      onFinished: () => onFinished(this),
+    });
+  }
 
   [Symbol.asyncIterator](): AsyncIterator<CompetingMessage> {
     return {
-      next: () => this.queue(() => this.pullMessage()),
+      next: () => this.call.serially(() => this.pullMessage()),
       return: async () => {
         await this.close();
         return DONE;
@@ -58,7 +60,7 @@ export class KurrentDbCompetingSubscription implements CompetingSubscription {
 
   /** Resolves once the server has confirmed this consumer in the group; rejects as the iterator would. */
   confirmed(): Promise<void> {
-    return this.queue(async () => {
+    return this.call.serially(async () => {
       while (!this.confirmedOnce) {
         const item = await this.pull();
         if (item === 'confirmed') continue;
@@ -69,24 +71,13 @@ export class KurrentDbCompetingSubscription implements CompetingSubscription {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    await this.finish();
+  close(): Promise<void> {
+    return this.call.close();
   }
 
   /** The consumers object is closing: a consumer still iterating learns it from an error, as from the event store. */
-  async abandon(): Promise<void> {
-    if (this.stopped || this.storeClosed) return;
-    this.storeClosed = true;
-    await this.finish();
-  }
-
-  /** Calls are queued so that concurrent pulls cannot interleave on the same feed. */
-  private queue<T>(pull: () => Promise<T>): Promise<T> {
-    const result = this.pulls.then(pull);
-    this.pulls = result.catch(() => undefined);
-    return result;
+  abandon(): Promise<void> {
+    return this.call.abandon();
   }
 
   private async pullMessage(): Promise<IteratorResult<CompetingMessage>> {
@@ -100,26 +91,11 @@ export class KurrentDbCompetingSubscription implements CompetingSubscription {
   /** The next message, 'confirmed' when the server (re)confirms the consumer, undefined once closed. */
   private async pull(): Promise<CompetingMessage | 'confirmed' | undefined> {
     for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.stopped) return undefined;
-      if (this.storeClosed) throw new EventStoreUnavailable('The competing consumers were closed under a live subscription');
-
-      let feed: PersistentSubscriptionFeed | undefined;
-      try {
-        feed = this.feed ?? (await this.connect());
-      } catch (error) {
-        this.failure = error;
-        await this.finish();
-        throw error;
-      }
-      if (!feed) continue;
-
-      const item = await feed.next(this.stop.signal);
+      const next = await this.call.next();
+      if (!next) return undefined;
+      const { feed, item } = next;
       switch (item.kind) {
-        case 'stopped':
-          continue;
         case 'confirmed':
-          this.outage = undefined;
           this.confirmedOnce = true;
           return 'confirmed';
         case 'event': {
@@ -128,17 +104,6 @@ export class KurrentDbCompetingSubscription implements CompetingSubscription {
           await feed.ack(item.resolved);
           continue;
         }
-        case 'dropped':
-          await this.dropFeed();
-          if (!isRetryable(item.error)) {
-            this.failure = new EventStoreUnavailable(`The KurrentDB persistent subscription ${this.settings.group} failed`, {
-              cause: item.error,
-            });
-            await this.finish();
-            throw this.failure;
-          }
-          this.recordFailure(item.error);
-          continue;
       }
     }
   }
@@ -152,42 +117,6 @@ export class KurrentDbCompetingSubscription implements CompetingSubscription {
       ack: () => feed.ack(resolved),
       nack: (action, reason) => feed.nack(action, reason, resolved),
     };
-  }
-
-  /** A new Read call to the group, waiting between attempts while the server is away. */
-  private async connect(): Promise<PersistentSubscriptionFeed | undefined> {
-    if (this.stopped || this.storeClosed) return undefined;
-    if (this.outage) {
-      const left = this.outage.since + this.settings.reconnectForMs - Date.now();
-      if (left <= 0) {
-        throw new EventStoreUnavailable(
-          `The KurrentDB persistent subscription ${this.settings.group} dropped and could not reconnect within ${this.settings.reconnectForMs} ms`,
-          { cause: this.outage.lastError },
-        );
-      }
-      await sleep(Math.min(backoffDelay(this.outage.failures), left), this.stop.signal);
-      if (this.stopped || this.storeClosed) return undefined;
-    }
-    this.feed = new PersistentSubscriptionFeed(this.subscribe());
-    return this.feed;
-  }
-
-  private recordFailure(error: unknown): void {
-    this.outage ??= { since: Date.now(), failures: 0, lastError: error };
-    this.outage.failures += 1;
-    this.outage.lastError = error;
-  }
-
-  private async dropFeed(): Promise<void> {
-    const feed = this.feed;
-    this.feed = undefined;
-    await feed?.close();
-  }
-
-  private async finish(): Promise<void> {
-    this.stop.abort();
-    await this.dropFeed();
-    this.onFinished(this);
   }
 }
 

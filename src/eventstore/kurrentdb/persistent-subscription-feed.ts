@@ -1,4 +1,5 @@
 import type { PersistentSubscriptionToAll, PersistentSubscriptionToAllResolvedEvent } from '@kurrent/kurrentdb-client';
+import { CallSignals } from './call-signals.js';
 import { isConnectionFailure } from './client-errors.js';
 
 /** The Read call ended without an error: the server closed it (or we did). */
@@ -20,20 +21,15 @@ export type PersistentFeedItem =
  * are moot (the server has taken the messages back).
  */
 export class PersistentSubscriptionFeed {
-  private confirmation: 'none' | 'pending' | 'delivered' = 'none';
   private dropped: { error: unknown } | undefined;
-  private wake: (() => void) | undefined;
   private ended = false;
   private readonly over: Promise<void>;
   private markOver!: () => void;
+  private readonly signals: CallSignals;
 
   constructor(private readonly subscription: PersistentSubscriptionToAll) {
+    this.signals = new CallSignals(subscription);
     this.over = new Promise((resolve) => (this.markOver = resolve));
-    subscription.on('confirmation', () => {
-      if (this.confirmation === 'none') this.confirmation = 'pending';
-      this.notify();
-    });
-    subscription.on('readable', () => this.notify());
     subscription.on('error', (error: unknown) => this.drop(error));
     subscription.on('end', () => this.drop(new PersistentCallEnded('KurrentDB ended the persistent subscription')));
     subscription.on('close', () => this.drop(new PersistentCallEnded('The persistent subscription call closed')));
@@ -42,15 +38,12 @@ export class PersistentSubscriptionFeed {
   async next(stop: AbortSignal): Promise<PersistentFeedItem> {
     for (;;) {
       if (stop.aborted) return { kind: 'stopped' };
-      if (this.confirmation === 'pending') {
-        this.confirmation = 'delivered';
-        return { kind: 'confirmed' };
-      }
+      if (this.signals.takeConfirmation()) return { kind: 'confirmed' };
       // What is still buffered of a dropped call is not handed out: the server has taken it back already.
       if (this.dropped) return { kind: 'dropped', error: this.dropped.error };
       const resolved = this.subscription.read() as PersistentSubscriptionToAllResolvedEvent | null;
       if (resolved !== null) return { kind: 'event', resolved };
-      await this.nextNotification(stop);
+      await this.signals.next(stop);
     }
   }
 
@@ -88,22 +81,6 @@ export class PersistentSubscriptionFeed {
     this.dropped ??= { error };
     this.ended = true;
     this.markOver();
-    this.notify();
-  }
-
-  private nextNotification(stop: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        stop.removeEventListener('abort', done);
-        this.wake = undefined;
-        resolve();
-      };
-      this.wake = done;
-      stop.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  private notify(): void {
-    this.wake?.();
+    this.signals.notify();
   }
 }

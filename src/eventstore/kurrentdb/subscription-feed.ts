@@ -1,4 +1,5 @@
 import type { AllStreamResolvedEvent, AllStreamSubscription, CaughtUp } from '@kurrent/kurrentdb-client';
+import { CallSignals } from './call-signals.js';
 
 export type FeedItem =
   | { kind: 'confirmed' }
@@ -22,42 +23,34 @@ export type FeedItem =
  */
 export class SubscriptionFeed {
   private delivered = 0;
-  private confirmation: 'none' | 'pending' | 'delivered' = 'none';
   private caughtUp: { afterEvents: number; position: number | undefined } | undefined;
   private caughtUpDelivered = false;
   private dropped: { error: unknown } | undefined;
-  private wake: (() => void) | undefined;
+  private readonly signals: CallSignals;
 
   constructor(private readonly subscription: AllStreamSubscription) {
-    subscription.on('confirmation', () => {
-      if (this.confirmation === 'none') this.confirmation = 'pending';
-      this.notify();
-    });
+    this.signals = new CallSignals(subscription);
     subscription.on('caughtUp', (info: CaughtUp) => {
       this.caughtUp ??= {
         afterEvents: this.delivered + subscription.readableLength,
         position: info.position ? Number(info.position.commit) : undefined,
       };
-      this.notify();
+      this.signals.notify();
     });
-    subscription.on('readable', () => this.notify());
     subscription.on('error', (error: unknown) => {
       this.dropped ??= { error };
-      this.notify();
+      this.signals.notify();
     });
     subscription.on('end', () => {
       this.dropped ??= { error: new Error('KurrentDB ended the subscription') };
-      this.notify();
+      this.signals.notify();
     });
   }
 
   async next(stop: AbortSignal): Promise<FeedItem> {
     for (;;) {
       if (stop.aborted) return { kind: 'stopped' };
-      if (this.confirmation === 'pending') {
-        this.confirmation = 'delivered';
-        return { kind: 'confirmed' };
-      }
+      if (this.signals.takeConfirmation()) return { kind: 'confirmed' };
       if (this.caughtUp && !this.caughtUpDelivered && this.caughtUp.afterEvents === this.delivered) {
         this.caughtUpDelivered = true;
         return { kind: 'caughtUp', position: this.caughtUp.position };
@@ -69,7 +62,7 @@ export class SubscriptionFeed {
       }
       // Only once everything received before the drop has been handed out.
       if (this.dropped) return { kind: 'dropped', error: this.dropped.error };
-      await this.nextNotification(stop);
+      await this.signals.next(stop);
     }
   }
 
@@ -77,22 +70,6 @@ export class SubscriptionFeed {
     // Cancelling is asynchronous in the client and may fail if the call never got going; either way it is over.
     await this.subscription.unsubscribe().catch(() => undefined);
     this.subscription.destroy();
-    this.notify();
-  }
-
-  private nextNotification(stop: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        stop.removeEventListener('abort', done);
-        this.wake = undefined;
-        resolve();
-      };
-      this.wake = done;
-      stop.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  private notify(): void {
-    this.wake?.();
+    this.signals.notify();
   }
 }
