@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../support/graphql-client.js';
+import { until } from '../support/delivery-steps.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -55,6 +56,7 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
   let tenantA: string;
   let tenantB: string;
   let triggerA: { url: string; secret: string; id: string };
+  let apiKeyA: string;
 
   async function seedTenant(name: string) {
     const admin = graphqlClient(server.url, ADMIN_TOKEN);
@@ -74,7 +76,7 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     const { secret, trigger: t } = trigger.data!.createTrigger as { secret: string; trigger: { id: string; url: string } };
     secrets.push(secret);
     for (let i = 0; i < 3; i++) expect((await signedCall(t.url, secret, { order: i, tenant: name })).status).toBe(202);
-    return { tenantId: created.data!.createTenant.tenant.id as string, trigger: { ...t, secret } };
+    return { tenantId: created.data!.createTenant.tenant.id as string, apiKey: created.data!.createTenant.apiKey as string, trigger: { ...t, secret } };
   }
 
   beforeAll(async () => {
@@ -84,6 +86,7 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     tenantA = a.tenantId;
     tenantB = b.tenantId;
     triggerA = a.trigger;
+    apiKeyA = a.apiKey;
   });
   afterAll(async () => {
     await server?.stop();
@@ -105,6 +108,13 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
   });
 
   it('export writes the tenant’s history as JSON Lines: only its events, in order, secrets redacted', async () => {
+    // Each call is forwarded as an event by a background reactor; wait until all 23 are, so the history is complete.
+    const client = graphqlClient(server.url, apiKeyA);
+    await until(async () => {
+      const runs = await client(`query($id: ID!) { triggerRuns(triggerId: $id, first: 100) { edges { node { forwardedMessageId } } } }`, { id: triggerA.id });
+      const nodes = (runs.data?.triggerRuns.edges ?? []) as { node: { forwardedMessageId: string | null } }[];
+      return nodes.length === 23 && nodes.every((edge) => edge.node.forwardedMessageId !== null);
+    }, 'every trigger call of tenant A forwarded');
     const run = await hookgate(['export', '--tenant', tenantA], env);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
@@ -114,9 +124,10 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     expect(positions).toEqual([...positions].sort((x, y) => x - y));
     // The automatic test of the webhook (WebhookTested) may or may not have run yet.
     expect(new Set(events.map((e) => e.type).filter((type) => type !== 'WebhookTested'))).toEqual(
-      new Set(['TenantCreated', 'ApiKeyIssued', 'WebhookCreated', 'WebhookUpdated', 'TriggerCreated', 'TriggerFired']),
+      new Set(['TenantCreated', 'ApiKeyIssued', 'WebhookCreated', 'WebhookUpdated', 'TriggerCreated', 'TriggerFired', 'IdempotencyKeyClaimed', 'MessagePublished', 'TriggerRunForwarded']),
     );
     expect(events.filter((e) => e.type === 'TriggerFired')).toHaveLength(23);
+    expect(events.filter((e) => e.type === 'TriggerRunForwarded')).toHaveLength(23);
     expect(events[0]).toMatchObject({ stream: `tenant-${tenantA}`, type: 'TenantCreated' });
     // A call of a trigger is done by the trigger, not by a tenant key.
     expect(events.find((e) => e.type === 'TriggerFired')!.metadata).toMatchObject({ actor: `trigger:${triggerA.id}` });

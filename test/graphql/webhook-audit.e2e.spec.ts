@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient, type GraphQLResponse } from '../support/graphql-client.js';
+import { closedPort, until } from '../support/delivery-steps.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -25,7 +26,12 @@ describe('audit: who changed a webhook, under which correlation id (real server)
   }
 
   beforeAll(async () => {
-    server = await startServerProcess({ HOOKGATE_DATA_DIR: dataDir, HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN });
+    server = await startServerProcess({
+      HOOKGATE_DATA_DIR: dataDir,
+      HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      HOOKGATE_ALLOW_HTTP: 'true',
+      HOOKGATE_ALLOW_PRIVATE_TARGETS: 'true',
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -41,10 +47,16 @@ describe('audit: who changed a webhook, under which correlation id (real server)
 
     const created = await as(first.apiKey)(
       `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { webhook { id } } }`,
-      { input: { url: 'https://receiver.example.com/hooks', filters: { clouds: ['AWS'] } } },
+      { input: { url: `http://127.0.0.1:${await closedPort()}/hooks`, filters: { clouds: ['AWS'] } } },
       { 'x-correlation-id': 'abc' },
     );
     const id = created.data!.createWebhook.webhook.id as string;
+    // Creation sends a test whose result (WebhookTested, by the system) is appended when it comes back; wait for it
+    // so that the changes below have known versions.
+    await until(async () => {
+      const read = await as(first.apiKey)(`query($id: ID!) { webhook(id: $id) { state } }`, { id });
+      return read.data?.webhook.state === 'INVALID';
+    }, 'the automatic test of the new webhook');
     await as(second.apiKey)(
       `mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) { webhook { version } } }`,
       { input: { id, description: 'changed by ci' } },
@@ -55,7 +67,7 @@ describe('audit: who changed a webhook, under which correlation id (real server)
     const history = await as(first.apiKey)(`query($id: ID!) { webhookHistory(id: $id) { ${ENTRY} } }`, { id });
     expect(history.errors).toBeUndefined();
     const entries = history.data!.webhookHistory as Record<string, any>[];
-    expect(entries.slice(0, 2)).toEqual([
+    expect(entries.slice(0, 3)).toEqual([
       {
         type: 'WebhookCreated',
         version: 0,
@@ -64,16 +76,24 @@ describe('audit: who changed a webhook, under which correlation id (real server)
         actedBy: { kind: 'API_KEY', keyId: first.apiKeyId, triggerId: null, label: `key:${first.apiKeyId}` },
       },
       {
-        type: 'WebhookUpdated',
+        type: 'WebhookTested',
         version: 1,
+        actor: 'system:tester',
+        // The test runs in the background, under a correlation id of its own.
+        correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        actedBy: { kind: 'SYSTEM', keyId: null, triggerId: null, label: 'system:tester' },
+      },
+      {
+        type: 'WebhookUpdated',
+        version: 2,
         actor: `key:${second.keyId}`,
         correlationId: 'def',
         actedBy: { kind: 'API_KEY', keyId: second.keyId, triggerId: null, label: `key:${second.keyId}` },
       },
     ]);
     // Without the header, the server makes one up, so that every change still has one.
-    expect(entries[2]).toMatchObject({ type: 'WebhookDeactivated', actedBy: { kind: 'API_KEY', keyId: second.keyId } });
-    expect(entries[2]!.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(entries[3]).toMatchObject({ type: 'WebhookDeactivated', actedBy: { kind: 'API_KEY', keyId: second.keyId } });
+    expect(entries[3]!.correlationId).toMatch(/^[0-9a-f-]{36}$/);
 
     const at = await as(first.apiKey)(
       `query($id: ID!) { webhookAt(id: $id, version: 0) { version lastChange { ${ENTRY} } } webhook(id: $id) { lastChange { type correlationId actedBy { keyId } } } }`,
@@ -83,7 +103,7 @@ describe('audit: who changed a webhook, under which correlation id (real server)
     expect(at.data!.webhookAt).toEqual({ version: 0, lastChange: entries[0] });
     expect(at.data!.webhook.lastChange).toEqual({
       type: 'WebhookDeactivated',
-      correlationId: entries[2]!.correlationId,
+      correlationId: entries[3]!.correlationId,
       actedBy: { keyId: second.keyId },
     });
   });
