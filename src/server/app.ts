@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { deliveryProjection } from '../../projections/deliveries/delivery-projection.js';
 import { DeliveryQueries } from '../../projections/deliveries/delivery-queries.js';
 import { DueDeliveries } from '../../projections/deliveries/due-deliveries.js';
+import { DueDeliveryMirror } from '../../projections/deliveries/due-delivery-mirror.js';
 import { WebhookDirectory } from '../../projections/deliveries/webhook-directory.js';
 import { allProjections } from '../../projections/all-projections.js';
 import type { Projection } from '../../projections/projection.js';
@@ -117,6 +118,8 @@ export function buildApp({
   const triggerQueries = new TriggerQueries(readModels.db);
   const deliveryQueries = new DeliveryQueries(readModels.db);
   const dueDeliveries = new DueDeliveries(readModels.db);
+  const dueQueue = new DueDeliveryMirror(dueDeliveries);
+  deliveryRunner.onApplied((events) => dueQueue.refresh(events));
   const webhookDirectory = new WebhookDirectory(readModels.db);
   const webhookSender =
     sender ?? new UndiciWebhookSender({ timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets });
@@ -214,8 +217,8 @@ export function buildApp({
       },
     },
     queue: {
-      due: (now, limit, skipWebhooks, skip) => dueDeliveries.due(now, limit, skipWebhooks, skip),
-      nextDueAfter: (now) => dueDeliveries.nextDueAfter(now),
+      due: (now, limit, skipWebhooks, skip) => dueQueue.due(now, limit, skipWebhooks, skip),
+      nextDueAfter: (now) => dueQueue.nextDueAfter(now),
       message: (id) => dueDeliveries.message(id),
       webhook: (tenantId, id) => webhookDirectory.get(tenantId, id),
       failingSince: (webhookId) => deliveryQueries.failingSince(webhookId),
