@@ -33,6 +33,7 @@ import { WebhookRegistry } from '../application/webhooks/webhook-registry.js';
 import type { Config } from '../config/config.js';
 import { registrationTargetGuard } from '../delivery/registration-target-guard.js';
 import { parseDisableAfter, parseRetrySchedule } from '../delivery/retry-schedule.js';
+import { ThreadedWebhookSender } from '../delivery/sending/threaded-webhook-sender.js';
 import { UndiciWebhookSender } from '../delivery/sending/undici-webhook-sender.js';
 import type { WebhookSender } from '../delivery/sending/webhook-sender.js';
 import { AutoTester } from '../delivery/tester/auto-tester.js';
@@ -121,8 +122,9 @@ export function buildApp({
   const dueQueue = new DueDeliveryMirror(dueDeliveries);
   deliveryRunner.onApplied((events) => dueQueue.refresh(events));
   const webhookDirectory = new WebhookDirectory(readModels.db);
-  const webhookSender =
-    sender ?? new UndiciWebhookSender({ timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets });
+  const senderOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets };
+  const threadedSender = !sender && config.senderThread ? new ThreadedWebhookSender(senderOptions, logger) : undefined;
+  const webhookSender = sender ?? threadedSender ?? new UndiciWebhookSender(senderOptions);
   const endpoints = new WebhookEndpoints(secrets, webhookSender);
   const webhookVisible = (position: number) => webhookRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS);
   const deliveryVisible = (position: number) => deliveryRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS);
@@ -332,6 +334,7 @@ export function buildApp({
     start: async () => {
       headBeforeProjections = await store.headPosition();
       for (const runner of runners) runner.start();
+      await threadedSender?.ready;
       await liveHub.start();
       await bootstrapDefaultTenant();
       startBackgroundWork().catch((error: unknown) => logger.error({ err: error }, 'delivery worker did not start'));
