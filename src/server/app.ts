@@ -10,12 +10,14 @@ import { allProjections } from '../../projections/all-projections.js';
 import type { Projection } from '../../projections/projection.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { ReadModelDatabase } from '../../projections/read-model-database.js';
+import { CommitScopedCache } from '../../projections/commit-scoped-cache.js';
 import { tenantProjection } from '../../projections/tenants/tenant-projection.js';
 import { TenantQueries } from '../../projections/tenants/tenant-queries.js';
 import { triggerProjection } from '../../projections/triggers/trigger-projection.js';
 import { TriggerQueries } from '../../projections/triggers/trigger-queries.js';
 import { webhookProjection } from '../../projections/webhooks/webhook-projection.js';
 import { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
+import type { Actor } from '../access/actor.js';
 import { authenticate } from '../access/authenticate.js';
 import { EventPublisher } from '../application/deliveries/event-publisher.js';
 import { Redelivery } from '../application/deliveries/redelivery.js';
@@ -122,6 +124,14 @@ export function buildApp({
   const dueQueue = new DueDeliveryMirror(dueDeliveries);
   deliveryRunner.onApplied((events) => dueQueue.refresh(events));
   const webhookDirectory = new WebhookDirectory(readModels.db);
+  webhookRunner.onApplied(() => webhookDirectory.forget());
+  // Who an Authorization header proves, and tenants' switched-off event types: read on every request and publish.
+  const actors = new CommitScopedCache<string, Actor>();
+  const disabledEventTypes = new CommitScopedCache<string, readonly string[]>();
+  tenantRunner.onApplied(() => {
+    actors.clear();
+    disabledEventTypes.clear();
+  });
   const senderOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets };
   const threadedSender = !sender && config.senderThread ? new ThreadedWebhookSender(senderOptions, logger) : undefined;
   const webhookSender = sender ?? threadedSender ?? new UndiciWebhookSender(senderOptions);
@@ -144,7 +154,9 @@ export function buildApp({
   };
   const liveHub = new EventHub(store, logger);
   const authenticateHeader = (authorization: string | null | undefined) =>
-    authenticate(authorization, config.adminToken, { activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash) });
+    actors.get(authorization ?? '', (header) =>
+      authenticate(header, config.adminToken, { activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash) }),
+    );
   const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });
 
   const services: Services = {
@@ -179,7 +191,8 @@ export function buildApp({
       ids: deliveryIds,
       readModel: {
         validWebhooks: (tenantId) => webhookDirectory.valid(tenantId),
-        disabledEventTypes: (tenantId) => tenantQueries.tenant(tenantId)?.disabledEventTypes ?? [],
+        disabledEventTypes: (tenantId) =>
+          disabledEventTypes.get(tenantId, () => tenantQueries.tenant(tenantId)?.disabledEventTypes ?? []),
         message: (tenantId, id) => deliveryQueries.message(tenantId, id),
         deliveriesOfMessage: (tenantId, id) => deliveryQueries.deliveriesOfMessage(tenantId, id),
         waitForPosition: deliveryVisible,
