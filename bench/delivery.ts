@@ -24,7 +24,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -128,6 +128,25 @@ interface GatewayResult {
   unverified: number;
   /** CPU time (user + system, all threads) of the server process over the measured phase, per delivery; null off Linux. */
   serverCpuMicrosPerDelivery: number | null;
+  /** The same by thread (`name#tid`, the main thread as `main`), largest first. */
+  serverCpuByThread: (readonly [string, number])[];
+}
+
+/** User + system CPU time of each thread of a process in µs, by `name#tid`, from /proc; empty where there is no /proc. */
+function threadCpuMicros(pid: number | undefined): Map<string, number> {
+  const threads = new Map<string, number>();
+  if (pid === undefined) return threads;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(`${Number(tid) === pid ? 'main' : name}#${tid}`, ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100);
+    }
+  } catch {
+    // No /proc: no breakdown.
+  }
+  return threads;
 }
 
 /** User + system CPU time of a process (all its threads) in µs, from /proc; null where there is no /proc. */
@@ -215,6 +234,7 @@ async function runGateway(
     let next = 0;
     if (profileDir) server.child.kill('SIGUSR2');
     const cpuBefore = processCpuMicros(server.child.pid);
+    const threadsBefore = threadCpuMicros(server.child.pid);
     const started = now();
     await Promise.all(
       Array.from({ length: options.publishers }, async () => {
@@ -236,6 +256,11 @@ async function runGateway(
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const cpuAfter = processCpuMicros(server.child.pid);
+    const threadsAfter = threadCpuMicros(server.child.pid);
+    const perThread = [...threadsAfter]
+      .map(([thread, micros]) => [thread, (micros - (threadsBefore.get(thread) ?? 0)) / tally.receipts.length] as const)
+      .filter(([, micros]) => micros >= 1)
+      .sort((a, b) => b[1] - a[1]);
     // First receipt of each (event, receiver): a retried duplicate would not count twice.
     const latencies = tally.receipts.map(([n, at]) => at - publishedAt[n]!).sort((a, b) => a - b);
     const last = Math.max(...tally.receipts.map(([, at]) => at));
@@ -251,6 +276,7 @@ async function runGateway(
       unverified: tally.unverified,
       serverCpuMicrosPerDelivery:
         cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / tally.receipts.length,
+      serverCpuByThread: perThread,
     };
   } finally {
     await agent.close();
@@ -297,7 +323,10 @@ async function main(): Promise<void> {
       `   (${fmt(gateway.publishPerSecond)} publishes/s; ${fmt(gateway.verified)} verified, ${fmt(gateway.unverified)} not)`,
   );
   if (gateway.serverCpuMicrosPerDelivery !== null) {
-    console.log(`hookgate server CPU (all threads, measured phase): ${fmt(gateway.serverCpuMicrosPerDelivery)} µs per delivery`);
+    const threads = gateway.serverCpuByThread.map(([thread, micros]) => `${thread.replace(/#\d+$/, '')} ${fmt(micros)}`).join(', ');
+    console.log(
+      `hookgate server CPU (all threads, measured phase): ${fmt(gateway.serverCpuMicrosPerDelivery)} µs per delivery  (by thread: ${threads})`,
+    );
   }
   console.log(`hookgate / bare: ${(gateway.perSecond / bare.perSecond).toFixed(2)}  (target ≥ 0.40; p99 target < 250 ms)`);
 
