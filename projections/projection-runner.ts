@@ -178,7 +178,8 @@ export class ProjectionRunner {
     const last = pending[pending.length - 1]!.position;
     try {
       db.transaction(() => {
-        for (const event of pending) this.projection.apply(db, event);
+        if (this.projection.applyBatch) this.projection.applyBatch(db, pending);
+        else for (const event of pending) this.projection.apply(db, event);
         this.readModels.saveCheckpoint(this.projection.name, { version: this.projection.version, position: last });
       })();
     } catch (error) {
