@@ -1,3 +1,4 @@
+import type { DeliveryEvent } from '../../src/domain/delivery/delivery-events.js';
 import type { RecordedEvent } from '../../src/eventstore/event-store.js';
 import { DELIVERY_STREAM_PREFIX, MESSAGE_STREAM_PREFIX } from '../../src/streams/stream-names.js';
 import type { DueDeliveries, DueDelivery } from './due-deliveries.js';
@@ -8,6 +9,9 @@ const DEFAULT_CAPACITY = 50_000;
 const RELOAD_CHECK_MS = 1_000;
 /** Dead entries are dropped from the order once there are this many and more than live ones. */
 const COMPACT_AFTER = 1_024;
+
+/** Delivery events after which the delivery is final (SUCCEEDED or FAILED) until a redelivery. */
+const ENDING_EVENTS: ReadonlySet<string> = new Set(['DeliverySucceeded', 'DeliveryFailed'] satisfies DeliveryEvent['type'][]);
 
 interface Entry {
   row: DueDelivery;
@@ -80,16 +84,18 @@ export class DueDeliveryMirror {
   /** After the delivery projection committed `events`: reads again the rows they touched. */
   refresh(events: readonly RecordedEvent[]): void {
     if (!this.loaded || !this.fits) return;
-    const deliveries = new Set<string>();
+    // By delivery, the type of its last event in the batch.
+    const deliveries = new Map<string, string>();
     for (const event of events) {
       if (event.streamName.startsWith(DELIVERY_STREAM_PREFIX)) {
-        deliveries.add(event.streamName.slice(DELIVERY_STREAM_PREFIX.length));
+        deliveries.set(event.streamName.slice(DELIVERY_STREAM_PREFIX.length), event.type);
       } else if (event.streamName.startsWith(MESSAGE_STREAM_PREFIX) && event.type === 'MessagePublished') {
         for (const row of this.table.pendingOfMessage(event.streamName.slice(MESSAGE_STREAM_PREFIX.length))) this.put(row);
       }
     }
-    for (const id of deliveries) {
-      const row = this.table.pendingById(id);
+    for (const [id, lastType] of deliveries) {
+      // A delivery whose last event ends it is no longer PENDING (the domain's evolve): no need to read its row.
+      const row = ENDING_EVENTS.has(lastType) ? undefined : this.table.pendingById(id);
       if (row) this.put(row);
       else this.remove(id);
     }
