@@ -81,6 +81,13 @@ export class DueDeliveryMirror {
     return null;
   }
 
+  /** Forgets what it holds, to load it again from the table at the next look (the table was changed from outside). */
+  reload(): void {
+    this.loaded = false;
+    this.fits = false;
+    this.clear();
+  }
+
   /** After the delivery projection committed `events`: reads again the rows they touched. */
   refresh(events: readonly RecordedEvent[]): void {
     if (!this.loaded || !this.fits) return;

@@ -11,6 +11,7 @@ import type { Projection } from '../../projections/projection.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { ReadModelDatabase } from '../../projections/read-model-database.js';
 import { CommitScopedCache } from '../../projections/commit-scoped-cache.js';
+import { watchOtherWriters } from '../../projections/other-writers-watch.js';
 import { tenantProjection } from '../../projections/tenants/tenant-projection.js';
 import { TenantQueries } from '../../projections/tenants/tenant-queries.js';
 import { triggerProjection } from '../../projections/triggers/trigger-projection.js';
@@ -131,6 +132,12 @@ export function buildApp({
   tenantRunner.onApplied(() => {
     actors.clear();
     disabledEventTypes.clear();
+  });
+  const stopWatchingOtherWriters = watchOtherWriters(readModels, () => {
+    webhookDirectory.forget();
+    actors.clear();
+    disabledEventTypes.clear();
+    dueQueue.reload();
   });
   const senderOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets };
   const threadedSender = !sender && config.senderThread ? new ThreadedWebhookSender(senderOptions, logger) : undefined;
@@ -372,6 +379,7 @@ export function buildApp({
         // The assignment stops taking work from its group while the worker finishes what it holds.
         await Promise.all([autoTester.stop(), worker.stop(), forwardingReactor.stop(), deliveryAssignment.stop()]);
         await Promise.all([liveHub.stop(), ...runners.map((runner) => runner.stop())]);
+        stopWatchingOtherWriters();
         await webhookSender.close();
         readModels.close();
         await store.close();
