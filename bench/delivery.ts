@@ -314,7 +314,8 @@ async function main(): Promise<void> {
   const bare: SenderRunResult = await runBareSender({ urls, total, concurrency, secret: bareSecret });
   await ask(receiversProcess, 'reset');
   console.log(
-    `bare undici sender (no store)          ${fmt(bare.perSecond).padStart(7)} deliveries/s   request p50 ${fmt(bare.p50Ms, 1)} ms  p99 ${fmt(bare.p99Ms, 1)} ms`,
+    `bare undici sender (no store)          ${fmt(bare.perSecond).padStart(7)} deliveries/s   request p50 ${fmt(bare.p50Ms, 1)} ms  p99 ${fmt(bare.p99Ms, 1)} ms` +
+      `   (CPU ${fmt(bare.cpuMicrosPerDelivery)} µs per delivery)`,
   );
 
   const gateway = await runGateway(receiversProcess, urls, { events, concurrency, publishers });
