@@ -1,10 +1,7 @@
-import dns from 'node:dns';
+import { cachedAddresses } from './dns-cache.js';
 import { refuseHost, refuseResolved, unbracketHost } from './target-policy.js';
 
 export type ResolveAllAddresses = (hostname: string) => Promise<string[]>;
-
-const resolveWithDns: ResolveAllAddresses = async (hostname) =>
-  (await dns.promises.lookup(hostname, { all: true })).map((entry) => entry.address);
 
 /**
  * How long a registration waits for DNS. A resolver that drops a query makes
@@ -44,7 +41,7 @@ export async function assertSafeTarget(
   const hostname = unbracketHost((typeof url === 'string' ? new URL(url) : url).hostname);
   const refusal = refuseHost(hostname);
   if (refusal) throw refusal;
-  const addresses = await resolveWithin(options.resolve ?? resolveWithDns, hostname, options.resolveWaitMs ?? REGISTRATION_RESOLVE_WAIT_MS);
+  const addresses = await resolveWithin(options.resolve ?? cachedAddresses, hostname, options.resolveWaitMs ?? REGISTRATION_RESOLVE_WAIT_MS);
   if (addresses === undefined) return;
   const unsafe = refuseResolved(hostname, addresses);
   if (unsafe) throw unsafe;
