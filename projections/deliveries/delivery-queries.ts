@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { createdAtIdCursor } from '../page-cursors.js';
 import type { AttemptErrorKind, DeliveryFailureReason, DeliveryStatus } from '../../src/domain/delivery/delivery-events.js';
 import type { JsonValue } from '../../src/domain/json.js';
 import type { Cloud } from '../../src/domain/webhook/webhook-events.js';
@@ -75,10 +76,6 @@ export interface DeliveryPage {
   totalCount: number;
 }
 
-export class InvalidDeliveryCursor extends Error {
-  override readonly name = 'InvalidDeliveryCursor';
-}
-
 interface DeliveryRow {
   id: string;
   tenant_id: string;
@@ -147,17 +144,6 @@ const toMessageView = (row: MessageRow): MessageView => ({
   publishedAt: row.published_at,
 });
 
-const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
-  } catch {
-    // falls through to the error below
-  }
-  throw new InvalidDeliveryCursor('after: not a cursor returned by this API');
-}
 
 /** Reads of the delivery read model for the API; every read is scoped to one tenant. */
 export class DeliveryQueries {
@@ -241,7 +227,7 @@ export class DeliveryQueries {
     }
     const totalCount = this.db.prepare(`SELECT count(*) FROM deliveries WHERE ${where.join(' AND ')}`).pluck().get(...params) as number;
     if (after !== undefined) {
-      const [createdAt, id] = decodeCursor(after);
+      const [createdAt, id] = createdAtIdCursor.decode(after);
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
       params.push(createdAt, createdAt, id);
     }
@@ -251,7 +237,7 @@ export class DeliveryQueries {
     const deliveries = rows.slice(0, first).map(toDeliveryView);
     return {
       deliveries,
-      cursors: deliveries.map((d) => encodeCursor(d.createdAt, d.id)),
+      cursors: deliveries.map((d) => createdAtIdCursor.encode(d.createdAt, d.id)),
       hasNextPage: rows.length > first,
       totalCount,
     };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { positionCursor } from '../page-cursors.js';
 import type { Trigger, TriggerBodyEncoding, TriggerJson } from '../../src/domain/trigger/trigger-events.js';
 
 /** One accepted call of a trigger. */
@@ -61,17 +62,7 @@ const toRun = (row: RunRow): TriggerRunView => ({
   forwardedMessageId: row.forwarded_message_id,
 });
 
-export class InvalidRunCursor extends Error {
-  override readonly name = 'InvalidRunCursor';
-}
-
-const encodeCursor = (position: number) => Buffer.from(`run:${position}`).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  const match = /^run:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new InvalidRunCursor('after: not a cursor returned by this API');
-  return Number(match[1]);
-}
+const runCursor = positionCursor('run');
 
 /** Reads of the trigger read model. Deleted triggers are invisible; every read but `forCall` is scoped to one tenant. */
 export class TriggerQueries {
@@ -129,12 +120,12 @@ export class TriggerQueries {
       .get(...params) as number;
     if (after !== undefined) {
       where.push('position < ?');
-      params.push(decodeCursor(after));
+      params.push(runCursor.decode(after));
     }
     const rows = this.db
       .prepare(`SELECT * FROM trigger_runs WHERE ${where.join(' AND ')} ORDER BY position DESC LIMIT ?`)
       .all(...params, first + 1) as RunRow[];
     const runs = rows.slice(0, first).map(toRun);
-    return { runs, cursors: runs.map((run) => encodeCursor(run.position)), hasNextPage: rows.length > first, totalCount };
+    return { runs, cursors: runs.map((run) => runCursor.encode(run.position)), hasNextPage: rows.length > first, totalCount };
   }
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { createdAtIdCursor } from '../page-cursors.js';
 import type { Webhook, WebhookStatus } from '../../src/domain/webhook/webhook-events.js';
 
 export interface WebhookListFilter {
@@ -19,21 +20,6 @@ export interface WebhookPage {
   totalCount: number;
 }
 
-const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-
-export class InvalidCursor extends Error {
-  override readonly name = 'InvalidCursor';
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
-  } catch {
-    // falls through to the error below
-  }
-  throw new InvalidCursor('after: not a cursor returned by this API');
-}
 
 /** Reads of the webhook read model; every read is scoped to one tenant. */
 export class WebhookQueries {
@@ -74,7 +60,7 @@ export class WebhookQueries {
     const totalCount = this.statement(`SELECT count(*) FROM webhooks WHERE ${where.join(' AND ')}`).get(...params) as number;
 
     if (after !== undefined) {
-      const [createdAt, id] = decodeCursor(after);
+      const [createdAt, id] = createdAtIdCursor.decode(after);
       where.push('(created_at > ? OR (created_at = ? AND id > ?))');
       params.push(createdAt, createdAt, id);
     }
@@ -85,7 +71,7 @@ export class WebhookQueries {
     const webhooks = rows.slice(0, first).map((doc) => JSON.parse(doc) as Webhook);
     return {
       webhooks,
-      cursors: webhooks.map((w) => encodeCursor(w.createdAt, w.id)),
+      cursors: webhooks.map((w) => createdAtIdCursor.encode(w.createdAt, w.id)),
       hasNextPage: rows.length > first,
       totalCount,
     };

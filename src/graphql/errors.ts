@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { ZodError } from 'zod';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../application/errors.js';
 import { DomainError } from '../domain/errors.js';
+import { InvalidCursor } from '../../projections/page-cursors.js';
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
 
@@ -84,6 +85,7 @@ export function toApiError(error: unknown, inputName = 'input'): unknown {
       }
     }
   }
+  if (error instanceof InvalidCursor) return apiError('BAD_USER_INPUT', error.message, { field: error.field });
   if (error instanceof NotFoundError) return apiError('NOT_FOUND', error.message);
   if (error instanceof ConflictError) return apiError('CONFLICT', error.message, { actualVersion: error.actualVersion });
   if (error instanceof UnauthenticatedError) return apiError('UNAUTHENTICATED', error.message);

@@ -135,6 +135,8 @@ describe('hookgate replay and export (CLI as a child process, store seeded throu
     expect(run.stdout).not.toContain(tenantB);
     for (const secret of secrets) expect(run.stdout).not.toContain(secret);
     expect(run.stdout).not.toMatch(/ciphertext/);
+    expect(run.stdout).toContain('"keyHash":"[REDACTED]"');
+    expect(run.stdout).not.toMatch(/"keyHash":"(?!\[REDACTED\])/);
     expect(run.stderr).toContain(`exported ${events.length} events of tenant ${tenantA}`);
 
     const file = join(dataDir, 'export-a.jsonl');

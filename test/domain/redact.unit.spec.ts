@@ -29,6 +29,11 @@ describe('redactSecrets', () => {
     expect(redactSecrets({ s: { keyId: 'k', iv: 'i', ciphertext: 'c', tag: 't' } })).toStrictEqual({ s: '[REDACTED]' });
   });
 
+  it('redacts the digest of an API key (ApiKeyIssued), keeping its id, name and display prefix', () => {
+    const issued = { keyId: 'k1', name: 'ci', keyHash: 'a'.repeat(64), keyPrefix: 'hg_live_ab12', issuedAt: '2026-01-01T00:00:00.000Z' };
+    expect(redactSecrets({ type: 'ApiKeyIssued', data: issued })).toStrictEqual({ type: 'ApiKeyIssued', data: { ...issued, keyHash: '[REDACTED]' } });
+  });
+
   it('does not change its input', () => {
     const input = { auth: { password: sealed('pw') } };
     redactSecrets(input);

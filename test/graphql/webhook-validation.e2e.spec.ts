@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateWebhookDocument,
+  DeliveriesDocument,
   DeactivateWebhookDocument,
   RotateWebhookSecretDocument,
   TenantDocument,
@@ -87,6 +88,8 @@ const RULES: [rule: string, operation: Operation, field: string][] = [
 
   ['deactivate: reason too long', (t, id) => t.client(DeactivateWebhookDocument, { input: { id, reason: 'r'.repeat(1001) } }), 'input.reason'],
   ['rotate: negative overlap', (t, id) => t.client(RotateWebhookSecretDocument, { input: { id, overlapSeconds: -1 } }), 'input.overlapSeconds'],
+  ['webhooks: a cursor this API did not hand out', (t) => t.client(WebhooksDocument, { after: 'bm90LWEtY3Vyc29y' }), 'after'],
+  ['deliveries: a cursor this API did not hand out', (t) => t.client(DeliveriesDocument, { after: 'garbage' }), 'after'],
   ['tenant settings: bad event type pattern', (t) => t.client(UpdateTenantSettingsDocument, { input: { disabledEventTypes: ['private offer'] } }), 'input.disabledEventTypes.0'],
 ];
 

@@ -1,12 +1,7 @@
-import dns, { type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
+import { cachedLookupAll, type AllAddressesLookup } from './dns-cache.js';
 import { refuseHost, refuseResolved } from './target-policy.js';
-
-type AllAddressesLookup = (
-  hostname: string,
-  options: dns.LookupAllOptions,
-  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
-) => void;
 
 /**
  * A `lookup` for net/tls `connect` that refuses unsafe addresses. The socket
@@ -18,7 +13,7 @@ type AllAddressesLookup = (
  * eyeballs, the default since Node 20) and expects an array back; otherwise
  * with one address and family. Both shapes are answered.
  */
-export function createGuardedLookup(resolve: AllAddressesLookup = dns.lookup): LookupFunction {
+export function createGuardedLookup(resolve: AllAddressesLookup = cachedLookupAll): LookupFunction {
   return (hostname, options, callback) => {
     const refusal = refuseHost(hostname);
     if (refusal) {

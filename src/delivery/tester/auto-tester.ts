@@ -11,6 +11,8 @@ export interface AutoTesterDependencies {
   concurrency?: number;
   /** After a test that failed inside hookgate (not at the receiver), wait this long before trying again. */
   retryDelayMs?: number;
+  /** At most one look at the read model per this many ms, however often webhooks change. */
+  minScanIntervalMs?: number;
 }
 
 /**
@@ -27,13 +29,16 @@ export class AutoTester {
   private queued: { id: string; tenantId: string; version: number }[] = [];
   private stopped = true;
   private scanQueued = false;
+  private lastScanAt = Number.NEGATIVE_INFINITY;
   private unsubscribe: (() => void) | undefined;
   private readonly concurrency: number;
   private readonly retryDelayMs: number;
+  private readonly minScanIntervalMs: number;
 
   constructor(private readonly deps: AutoTesterDependencies) {
     this.concurrency = deps.concurrency ?? 8;
     this.retryDelayMs = deps.retryDelayMs ?? 5_000;
+    this.minScanIntervalMs = deps.minScanIntervalMs ?? 25;
   }
 
   start(): void {
@@ -52,13 +57,23 @@ export class AutoTester {
     clearTimeout(timer);
   }
 
+  /**
+   * A scan reads every NEW webhook, and the projection moves with every change:
+   * during a burst of registrations, scanning on each move would cost time
+   * proportional to the backlog per change. Changes that come within the
+   * interval share one scan.
+   */
   private scanSoon(): void {
     if (this.stopped || this.scanQueued) return;
     this.scanQueued = true;
-    setImmediate(() => {
+    const run = () => {
       this.scanQueued = false;
+      this.lastScanAt = performance.now();
       this.scan();
-    });
+    };
+    const wait = this.lastScanAt + this.minScanIntervalMs - performance.now();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
   }
 
   private scan(): void {

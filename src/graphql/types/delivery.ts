@@ -7,7 +7,6 @@ import {
   type DeliveryStatus,
 } from '../../domain/delivery/delivery-events.js';
 import {
-  InvalidDeliveryCursor,
   type AttemptView,
   type DeliveryListFilter,
   type DeliveryPage,
@@ -15,7 +14,6 @@ import {
 } from '../../../projections/deliveries/delivery-queries.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { apiError } from '../errors.js';
 import { requestMeta } from '../request-meta.js';
 import { WebhookRef } from './webhook.js';
 
@@ -137,13 +135,7 @@ export function deliveryConnection(
   filter: DeliveryListFilter,
   args: { first?: number | null; after?: string | null },
 ) {
-  let page: DeliveryPage;
-  try {
-    page = ctx.services.deliveryQueries.list(tenantId, filter, args.first ?? 20, args.after ?? undefined);
-  } catch (error) {
-    if (error instanceof InvalidDeliveryCursor) throw apiError('BAD_USER_INPUT', error.message, { field: 'after' });
-    throw error;
-  }
+  const page: DeliveryPage = ctx.services.deliveryQueries.list(tenantId, filter, args.first ?? 20, args.after ?? undefined);
   return {
     totalCount: page.totalCount,
     edges: page.deliveries.map((node, i) => ({ node, cursor: page.cursors[i]! })),

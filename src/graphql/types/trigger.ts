@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import type { TriggerRunView } from '../../../projections/triggers/trigger-queries.js';
-import { InvalidRunCursor } from '../../../projections/triggers/trigger-queries.js';
 import type { Trigger } from '../../domain/trigger/trigger-events.js';
 import { inboundHookUrl } from '../../server/inbound-hooks-path.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { apiError } from '../errors.js';
 import { requestMeta } from '../request-meta.js';
 import { HeaderRef } from './webhook.js';
 
@@ -141,13 +139,7 @@ builder.queryFields((t) => ({
         const { tenantId } = requestMeta(ctx);
         const triggerId = String(args.triggerId);
         ctx.services.triggers.get(tenantId, triggerId); // another tenant's trigger is NOT_FOUND
-        let page;
-        try {
-          page = ctx.services.triggerQueries.runs(tenantId, triggerId, args.first ?? 20, args.after ?? undefined);
-        } catch (error) {
-          if (error instanceof InvalidRunCursor) throw apiError('BAD_USER_INPUT', error.message, { field: 'after' });
-          throw error;
-        }
+        const page = ctx.services.triggerQueries.runs(tenantId, triggerId, args.first ?? 20, args.after ?? undefined);
         return {
           totalCount: page.totalCount,
           edges: page.runs.map((node, i) => ({ node, cursor: page.cursors[i]! })),

@@ -168,6 +168,12 @@ describe('assertSafeTarget (registration time)', () => {
     await expect(assertSafeTarget('https://later.test/', { allowPrivateTargets: false, resolve })).resolves.toBeUndefined();
   });
 
+  it('lets a name through whose lookup takes longer than the registration waits', async () => {
+    const resolve = () => new Promise<string[]>((done) => setTimeout(done, 2_000, ['127.0.0.1']).unref());
+
+    await expect(assertSafeTarget('https://slow-dns.test/', { allowPrivateTargets: false, resolve, resolveWaitMs: 50 })).resolves.toBeUndefined();
+  });
+
   it('allows everything when private targets are allowed', async () => {
     await expect(assertSafeTarget('http://127.0.0.1:8080/', { allowPrivateTargets: true })).resolves.toBeUndefined();
     await expect(assertSafeTarget('http://localhost/', { allowPrivateTargets: true })).resolves.toBeUndefined();
