@@ -10,6 +10,10 @@
  *   npx tsx bench/delivery.ts                    (2,000 events × 10 webhooks = 20,000 deliveries)
  *   BENCH_EVENTS=500 BENCH_RECEIVERS=5 BENCH_PUBLISHERS=8 BENCH_CONCURRENCY=128 npx tsx bench/delivery.ts
  *
+ * BENCH_SERVER_CPU_PROF=<folder> writes a CPU profile of the server's measured
+ * phase there (bench/support/cpu-profile-hook.mjs); BENCH_SERVER_NODE_OPTIONS
+ * passes other Node options to the server.
+ *
  * BENCH_PUBLISHERS (default 4) GraphQL publishes are in flight at once; more
  * than the server can deliver behind makes a backlog, and the latency then
  * measures the backlog rather than the path.
@@ -20,9 +24,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
@@ -122,6 +126,41 @@ interface GatewayResult {
   p99Ms: number;
   verified: number;
   unverified: number;
+  /** CPU time (user + system, all threads) of the server process over the measured phase, per delivery; null off Linux. */
+  serverCpuMicrosPerDelivery: number | null;
+  /** The same by thread (`name#tid`, the main thread as `main`), largest first. */
+  serverCpuByThread: (readonly [string, number])[];
+}
+
+/** User + system CPU time of each thread of a process in µs, by `name#tid`, from /proc; empty where there is no /proc. */
+function threadCpuMicros(pid: number | undefined): Map<string, number> {
+  const threads = new Map<string, number>();
+  if (pid === undefined) return threads;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(`${Number(tid) === pid ? 'main' : name}#${tid}`, ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100);
+    }
+  } catch {
+    // No /proc: no breakdown.
+  }
+  return threads;
+}
+
+/** User + system CPU time of a process (all its threads) in µs, from /proc; null where there is no /proc. */
+function processCpuMicros(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1_000_000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 async function runGateway(
@@ -130,6 +169,14 @@ async function runGateway(
   options: { events: number; concurrency: number; publishers: number },
 ): Promise<GatewayResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-bench-'));
+  const profileDir = process.env['BENCH_SERVER_CPU_PROF'] && resolve(process.env['BENCH_SERVER_CPU_PROF']);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const serverNodeOptions = [
+    process.env['BENCH_SERVER_NODE_OPTIONS'],
+    profileDir && `--import ${fileURLToPath(new URL('./support/cpu-profile-hook.mjs', import.meta.url))}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
   const server = await startServerProcess({
     HOOKGATE_DATA_DIR: dataDir,
     HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -138,7 +185,8 @@ async function runGateway(
     HOOKGATE_DELIVERY_CONCURRENCY: String(options.concurrency),
     HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK: String(Math.max(1, Math.ceil(options.concurrency / urls.length) * 2)),
     NODE_ENV: 'production',
-    ...(process.env['BENCH_SERVER_NODE_OPTIONS'] && { NODE_OPTIONS: process.env['BENCH_SERVER_NODE_OPTIONS'] }),
+    ...(serverNodeOptions && { NODE_OPTIONS: serverNodeOptions }),
+    ...(profileDir && { BENCH_CPU_PROFILE_DIR: profileDir }),
   });
   const agent = new Agent({ connections: options.publishers, keepAliveTimeout: 10_000 });
   try {
@@ -184,6 +232,9 @@ async function runGateway(
 
     const publishedAt = new Float64Array(options.events);
     let next = 0;
+    if (profileDir) server.child.kill('SIGUSR2');
+    const cpuBefore = processCpuMicros(server.child.pid);
+    const threadsBefore = threadCpuMicros(server.child.pid);
     const started = now();
     await Promise.all(
       Array.from({ length: options.publishers }, async () => {
@@ -204,6 +255,12 @@ async function runGateway(
       if (Date.now() > deadline) throw new Error(`only ${tally.receipts.length} of ${expected} deliveries arrived`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const cpuAfter = processCpuMicros(server.child.pid);
+    const threadsAfter = threadCpuMicros(server.child.pid);
+    const perThread = [...threadsAfter]
+      .map(([thread, micros]) => [thread, (micros - (threadsBefore.get(thread) ?? 0)) / tally.receipts.length] as const)
+      .filter(([, micros]) => micros >= 1)
+      .sort((a, b) => b[1] - a[1]);
     // First receipt of each (event, receiver): a retried duplicate would not count twice.
     const latencies = tally.receipts.map(([n, at]) => at - publishedAt[n]!).sort((a, b) => a - b);
     const last = Math.max(...tally.receipts.map(([, at]) => at));
@@ -217,6 +274,9 @@ async function runGateway(
       p99Ms: percentile(latencies, 0.99),
       verified: tally.verified,
       unverified: tally.unverified,
+      serverCpuMicrosPerDelivery:
+        cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / tally.receipts.length,
+      serverCpuByThread: perThread,
     };
   } finally {
     await agent.close();
@@ -254,7 +314,8 @@ async function main(): Promise<void> {
   const bare: SenderRunResult = await runBareSender({ urls, total, concurrency, secret: bareSecret });
   await ask(receiversProcess, 'reset');
   console.log(
-    `bare undici sender (no store)          ${fmt(bare.perSecond).padStart(7)} deliveries/s   request p50 ${fmt(bare.p50Ms, 1)} ms  p99 ${fmt(bare.p99Ms, 1)} ms`,
+    `bare undici sender (no store)          ${fmt(bare.perSecond).padStart(7)} deliveries/s   request p50 ${fmt(bare.p50Ms, 1)} ms  p99 ${fmt(bare.p99Ms, 1)} ms` +
+      `   (CPU ${fmt(bare.cpuMicrosPerDelivery)} µs per delivery)`,
   );
 
   const gateway = await runGateway(receiversProcess, urls, { events, concurrency, publishers });
@@ -262,6 +323,12 @@ async function main(): Promise<void> {
     `hookgate (GraphQL publish → receipt)   ${fmt(gateway.perSecond).padStart(7)} deliveries/s   publish-to-receipt p50 ${fmt(gateway.p50Ms, 1)} ms  p99 ${fmt(gateway.p99Ms, 1)} ms` +
       `   (${fmt(gateway.publishPerSecond)} publishes/s; ${fmt(gateway.verified)} verified, ${fmt(gateway.unverified)} not)`,
   );
+  if (gateway.serverCpuMicrosPerDelivery !== null) {
+    const threads = gateway.serverCpuByThread.map(([thread, micros]) => `${thread.replace(/#\d+$/, '')} ${fmt(micros)}`).join(', ');
+    console.log(
+      `hookgate server CPU (all threads, measured phase): ${fmt(gateway.serverCpuMicrosPerDelivery)} µs per delivery  (by thread: ${threads})`,
+    );
+  }
   console.log(`hookgate / bare: ${(gateway.perSecond / bare.perSecond).toFixed(2)}  (target ≥ 0.40; p99 target < 250 ms)`);
 
   const exited = new Promise((resolve) => receiversProcess.once('exit', resolve));

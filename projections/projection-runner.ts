@@ -40,6 +40,7 @@ export class ProjectionRunner {
   private failure: Error | undefined;
   private waiters: Waiter[] = [];
   private readonly advanceListeners = new Set<(position: number) => void>();
+  private readonly appliedListeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private readonly maxBatch: number;
   private readonly retryDelayMs: number;
 
@@ -110,6 +111,17 @@ export class ProjectionRunner {
     return () => this.advanceListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` with each batch of events right after its transaction
+   * committed, before the advance listeners and the waiters: a cache of the
+   * read model can follow what changed. The array is the runner's own and is
+   * emptied after the call: keep none of it. Returns the function that removes it.
+   */
+  onApplied(listener: (events: readonly RecordedEvent[]) => void): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
+  }
+
   private resetTables(): void {
     const { db } = this.readModels;
     db.transaction(() => {
@@ -166,7 +178,8 @@ export class ProjectionRunner {
     const last = pending[pending.length - 1]!.position;
     try {
       db.transaction(() => {
-        for (const event of pending) this.projection.apply(db, event);
+        if (this.projection.applyBatch) this.projection.applyBatch(db, pending);
+        else for (const event of pending) this.projection.apply(db, event);
         this.readModels.saveCheckpoint(this.projection.name, { version: this.projection.version, position: last });
       })();
     } catch (error) {
@@ -179,6 +192,13 @@ export class ProjectionRunner {
         waiter.reject(this.failure);
       }
       throw this.failure;
+    }
+    for (const listener of this.appliedListeners) {
+      try {
+        listener(pending);
+      } catch (error) {
+        this.logger.error({ err: error, projection: this.projection.name }, 'projection applied listener failed');
+      }
     }
     pending.length = 0;
     this.advanceTo(last);

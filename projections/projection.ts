@@ -18,4 +18,9 @@ export interface Projection {
   /** Drops everything it built, before a rebuild. */
   reset(db: Database.Database): void;
   apply(db: Database.Database, event: RecordedEvent): void;
+  /**
+   * Applies events in log order, with the same effect as `apply` on each in
+   * turn; a projection may give it to fold several events into fewer writes.
+   */
+  applyBatch?(db: Database.Database, events: readonly RecordedEvent[]): void;
 }

@@ -16,6 +16,7 @@ export class ReadModelDatabase {
   readonly db: Database.Database;
   private readonly readCheckpoint: Database.Statement;
   private readonly writeCheckpoint: Database.Statement;
+  private readonly dataVersionStatement: Database.Statement;
 
   constructor(filename: string) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
@@ -29,11 +30,17 @@ export class ReadModelDatabase {
         position   INTEGER NOT NULL
       ) WITHOUT ROWID;
     `);
+    this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.readCheckpoint = this.db.prepare('SELECT version, position FROM checkpoints WHERE projection = ?');
     this.writeCheckpoint = this.db.prepare(
       `INSERT INTO checkpoints (projection, version, position) VALUES (?, ?, ?)
        ON CONFLICT (projection) DO UPDATE SET version = excluded.version, position = excluded.position`,
     );
+  }
+
+  /** SQLite's `data_version`: it changes when another connection (another process) commits to the database. */
+  dataVersion(): number {
+    return this.dataVersionStatement.get() as number;
   }
 
   checkpoint(projection: string): Checkpoint | undefined {

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import {
   evolveDelivery,
+  type DeliveryAttempted,
+  type DeliverySucceeded,
   type DeliveryEvent,
   type DeliveryState,
   type DeliveryStatus,
@@ -107,6 +109,21 @@ export const deliveryProjection: Projection = {
     `);
   },
 
+  applyBatch(db, events) {
+    const s = statements(db);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const next = events[i + 1];
+      // An attempt and its success are appended together: one read and one update of the row for both.
+      if (next && isAttemptThenSuccess(event, next)) {
+        applyAttemptAndSuccess(s, event as RecordedEvent & DeliveryAttempted, next as RecordedEvent & DeliverySucceeded);
+        i += 1;
+      } else {
+        this.apply(db, event);
+      }
+    }
+  },
+
   apply(db, recorded) {
     const s = statements(db);
     if (recorded.streamName.startsWith(MESSAGE_STREAM_PREFIX)) {
@@ -195,6 +212,54 @@ function applyDeliveryEvent(s: Statements, event: RecordedEvent & DeliveryEvent)
   }
 }
 
+function isAttemptThenSuccess(first: RecordedEvent, second: RecordedEvent): boolean {
+  return (
+    first.type === 'DeliveryAttempted' &&
+    second.type === 'DeliverySucceeded' &&
+    second.streamName === first.streamName &&
+    second.revision === first.revision + 1 &&
+    first.streamName.startsWith(DELIVERY_STREAM_PREFIX)
+  );
+}
+
+/** The same rows as applyDeliveryEvent on the attempt, then on the success. */
+function applyAttemptAndSuccess(
+  s: Statements,
+  attempted: RecordedEvent & DeliveryAttempted,
+  succeeded: RecordedEvent & DeliverySucceeded,
+): void {
+  const id = attempted.data.deliveryId;
+  const row = s.loadState.get(id) as StateRow | undefined;
+  if (!row || succeeded.data.deliveryId !== id) throw new Error(`Delivery ${id} has events but was never published`);
+  const before: DeliveryState = {
+    status: row.status,
+    attempts: row.attempts,
+    roundAttempts: row.round_attempts,
+    nextAttemptAt: row.next_attempt_at,
+  };
+  const after = evolveDelivery(evolveDelivery(before, attempted), succeeded);
+  const a = attempted.data;
+  const instanceId = typeof attempted.metadata.instanceId === 'string' ? attempted.metadata.instanceId : null;
+  const at = succeeded.data.succeededAt;
+  s.attemptedAndSucceeded.run(
+    after.status,
+    after.attempts,
+    after.roundAttempts,
+    after.nextAttemptAt,
+    succeeded.revision,
+    a.attemptedAt,
+    a.statusCode,
+    a.error,
+    a.errorKind,
+    instanceId,
+    at,
+    at,
+    id,
+  );
+  s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
+  countAttempt(s, a.webhookId, a.attemptedAt, a.errorKind === null);
+}
+
 /**
  * Concurrent attempts may be recorded out of order: the latest times are
  * kept, and the failing streak starts at the first failure after the latest
@@ -247,6 +312,10 @@ function prepare(db: Database.Database) {
          attempted_by = ?, updated_at = ? WHERE id = ?`,
     ),
     succeeded: db.prepare(`UPDATE deliveries SET ${FOLD_COLUMNS}, succeeded_at = ?, updated_at = ? WHERE id = ?`),
+    attemptedAndSucceeded: db.prepare(
+      `UPDATE deliveries SET ${FOLD_COLUMNS}, last_attempt_at = ?, last_status_code = ?, last_error = ?, last_error_kind = ?,
+         attempted_by = ?, succeeded_at = ?, updated_at = ? WHERE id = ?`,
+    ),
     failed: db.prepare(
       `UPDATE deliveries SET ${FOLD_COLUMNS}, failure_reason = ?, failure_detail = ?, failed_at = ?, updated_at = ? WHERE id = ?`,
     ),

@@ -36,6 +36,21 @@ interface DueRow {
   attempted_by: string | null;
 }
 
+const DUE_COLUMNS = 'id, tenant_id, message_id, webhook_id, attempts, round_attempts, next_attempt_at, version, attempted_by';
+
+function toDueDelivery(row: DueRow): DueDelivery {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    messageId: row.message_id,
+    webhookId: row.webhook_id,
+    state: { status: 'PENDING', attempts: row.attempts, roundAttempts: row.round_attempts, nextAttemptAt: row.next_attempt_at },
+    version: row.version,
+    nextAttemptAt: row.next_attempt_at,
+    attemptedBy: row.attempted_by,
+  };
+}
+
 /**
  * The worker's queue is the deliveries table itself: PENDING rows by due time
  * (a partial index holds only those), so that it is rebuilt with the read
@@ -46,10 +61,13 @@ export class DueDeliveries {
   private readonly nextDueStatement: Database.Statement;
   private readonly messageStatement: Database.Statement;
   private readonly pendingCountStatement: Database.Statement;
+  private readonly pendingStatement: Database.Statement;
+  private readonly pendingByIdStatement: Database.Statement;
+  private readonly pendingOfMessageStatement: Database.Statement;
 
   constructor(db: Database.Database) {
     this.dueStatement = db.prepare(
-      `SELECT id, tenant_id, message_id, webhook_id, attempts, round_attempts, next_attempt_at, version, attempted_by
+      `SELECT ${DUE_COLUMNS}
        FROM deliveries
        WHERE status = 'PENDING' AND next_attempt_at <= ?
          AND webhook_id NOT IN (SELECT value FROM json_each(?))
@@ -61,6 +79,13 @@ export class DueDeliveries {
       .pluck();
     this.messageStatement = db.prepare('SELECT type, payload, published_at FROM messages WHERE id = ?');
     this.pendingCountStatement = db.prepare(`SELECT count(*) FROM deliveries WHERE status = 'PENDING'`).pluck();
+    this.pendingStatement = db.prepare(
+      `SELECT ${DUE_COLUMNS} FROM deliveries WHERE status = 'PENDING' ORDER BY next_attempt_at, id LIMIT ?`,
+    );
+    this.pendingByIdStatement = db.prepare(`SELECT ${DUE_COLUMNS} FROM deliveries WHERE id = ? AND status = 'PENDING'`);
+    this.pendingOfMessageStatement = db.prepare(
+      `SELECT ${DUE_COLUMNS} FROM deliveries WHERE message_id = ? AND status = 'PENDING'`,
+    );
   }
 
   /**
@@ -70,16 +95,23 @@ export class DueDeliveries {
    */
   due(now: string, limit: number, skipWebhooks: readonly string[], skip: Iterable<string>): DueDelivery[] {
     const rows = this.dueStatement.all(now, JSON.stringify(skipWebhooks), JSON.stringify([...skip]), limit) as DueRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      tenantId: row.tenant_id,
-      messageId: row.message_id,
-      webhookId: row.webhook_id,
-      state: { status: 'PENDING', attempts: row.attempts, roundAttempts: row.round_attempts, nextAttemptAt: row.next_attempt_at },
-      version: row.version,
-      nextAttemptAt: row.next_attempt_at,
-      attemptedBy: row.attempted_by,
-    }));
+    return rows.map(toDueDelivery);
+  }
+
+  /** The first `limit` PENDING deliveries, due or not, earliest first (then by id). */
+  pending(limit: number): DueDelivery[] {
+    return (this.pendingStatement.all(limit) as DueRow[]).map(toDueDelivery);
+  }
+
+  /** The delivery while it is PENDING; undefined once it is final (or unknown). */
+  pendingById(id: string): DueDelivery | undefined {
+    const row = this.pendingByIdStatement.get(id) as DueRow | undefined;
+    return row && toDueDelivery(row);
+  }
+
+  /** The PENDING deliveries of a message. */
+  pendingOfMessage(messageId: string): DueDelivery[] {
+    return (this.pendingOfMessageStatement.all(messageId) as DueRow[]).map(toDueDelivery);
   }
 
   /** The earliest due time strictly after `now`, to sleep until; null when nothing is waiting. */

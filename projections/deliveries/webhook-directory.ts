@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { Webhook } from '../../src/domain/webhook/webhook-events.js';
+import { CommitScopedCache } from '../commit-scoped-cache.js';
 
 /**
  * Webhooks as routing and the worker read them, from the webhook projection's
  * table: every publish and every attempt looks webhooks up, so documents are
- * parsed once per version and served from memory after that.
+ * parsed once per version, and answers are served from memory until the
+ * webhook projection commits again (`forget`).
  */
 export class WebhookDirectory {
   private readonly validOfTenant: Database.Statement;
@@ -12,6 +14,8 @@ export class WebhookDirectory {
   private readonly docOf: Database.Statement;
   private readonly newWebhooks: Database.Statement;
   private readonly parsed = new Map<string, Webhook>();
+  private readonly validOf = new CommitScopedCache<string, Webhook[]>();
+  private readonly byId = new CommitScopedCache<string, { tenantId: string; webhook: Webhook } | undefined>();
 
   constructor(db: Database.Database) {
     this.validOfTenant = db.prepare(`SELECT id, version FROM webhooks WHERE tenant_id = ? AND state = 'VALID'`);
@@ -20,17 +24,28 @@ export class WebhookDirectory {
     this.newWebhooks = db.prepare(`SELECT id, tenant_id, version FROM webhooks WHERE state = 'NEW'`);
   }
 
-  /** The tenant's VALID webhooks: the only ones routing may choose. */
+  /** The webhook projection committed: what was read before may have changed. */
+  forget(): void {
+    this.validOf.clear();
+    this.byId.clear();
+  }
+
+  /** The tenant's VALID webhooks: the only ones routing may choose. The list is shared: do not change it. */
   valid(tenantId: string): Webhook[] {
-    const rows = this.validOfTenant.all(tenantId) as { id: string; version: number }[];
-    return rows.map((row) => this.document(row.id, row.version)).filter((w): w is Webhook => w !== undefined);
+    return this.validOf.get(tenantId, () => {
+      const rows = this.validOfTenant.all(tenantId) as { id: string; version: number }[];
+      return rows.map((row) => this.document(row.id, row.version)).filter((w): w is Webhook => w !== undefined);
+    });
   }
 
   /** One of the tenant's webhooks, in any state. */
   get(tenantId: string, id: string): Webhook | undefined {
-    const row = this.versionOf.get(id) as { tenant_id: string; version: number } | undefined;
-    if (!row || row.tenant_id !== tenantId) return undefined;
-    return this.document(id, row.version);
+    const found = this.byId.get(id, () => {
+      const row = this.versionOf.get(id) as { tenant_id: string; version: number } | undefined;
+      const webhook = row && this.document(id, row.version);
+      return row && webhook && { tenantId: row.tenant_id, webhook };
+    });
+    return found?.tenantId === tenantId ? found.webhook : undefined;
   }
 
   /** Webhooks waiting for their first test after a change, over all tenants. */

@@ -7,6 +7,12 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === 'true' || value === '1');
 
+/** A flag that is on unless set to false or 0. */
+const onUnlessOff = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value !== 'false' && value !== '0');
+
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -20,6 +26,7 @@ const environmentSchema = z.object({
   HOOKGATE_ENCRYPTION_KEY: z.string().min(1).optional(),
   HOOKGATE_READ_MODEL_PATH: z.string().min(1).optional(),
   HOOKGATE_ALLOW_PRIVATE_TARGETS: booleanFlag,
+  HOOKGATE_SENDER_THREAD: onUnlessOff,
   HOOKGATE_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(1).max(300_000).default(15_000),
   HOOKGATE_RETRY_SCHEDULE: z.string().min(1).optional(),
   HOOKGATE_DISABLE_AFTER: z.string().min(1).default('5d'),
@@ -46,6 +53,8 @@ export interface Config {
   /** Lets deliveries and registrations reach loopback, private and link-local addresses (tests, local development). */
   allowPrivateTargets: boolean;
   deliveryTimeoutMs: number;
+  /** Deliveries' HTTP work runs in a thread of its own (the default), or in the main thread when false. */
+  senderThread: boolean;
   /** Raw `HOOKGATE_RETRY_SCHEDULE` (e.g. `0,5s,5m`); parsed by the delivery module, undefined for the default schedule. */
   retrySchedule: string | undefined;
   /** Raw `HOOKGATE_DISABLE_AFTER` (e.g. `5d`): how long a webhook may fail every delivery before it is deactivated. */
@@ -89,6 +98,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         : resolve(env.HOOKGATE_READ_MODEL_PATH ?? `${env.HOOKGATE_DATA_DIR}/readmodels.db`),
     allowPrivateTargets: env.HOOKGATE_ALLOW_PRIVATE_TARGETS,
     deliveryTimeoutMs: env.HOOKGATE_DELIVERY_TIMEOUT_MS,
+    senderThread: env.HOOKGATE_SENDER_THREAD,
     retrySchedule: env.HOOKGATE_RETRY_SCHEDULE,
     disableAfter: env.HOOKGATE_DISABLE_AFTER,
     deliveryConcurrency: env.HOOKGATE_DELIVERY_CONCURRENCY,

@@ -4,17 +4,21 @@ import type { AddressInfo } from 'node:net';
 import { deliveryProjection } from '../../projections/deliveries/delivery-projection.js';
 import { DeliveryQueries } from '../../projections/deliveries/delivery-queries.js';
 import { DueDeliveries } from '../../projections/deliveries/due-deliveries.js';
+import { DueDeliveryMirror } from '../../projections/deliveries/due-delivery-mirror.js';
 import { WebhookDirectory } from '../../projections/deliveries/webhook-directory.js';
 import { allProjections } from '../../projections/all-projections.js';
 import type { Projection } from '../../projections/projection.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { ReadModelDatabase } from '../../projections/read-model-database.js';
+import { CommitScopedCache } from '../../projections/commit-scoped-cache.js';
+import { watchOtherWriters } from '../../projections/other-writers-watch.js';
 import { tenantProjection } from '../../projections/tenants/tenant-projection.js';
 import { TenantQueries } from '../../projections/tenants/tenant-queries.js';
 import { triggerProjection } from '../../projections/triggers/trigger-projection.js';
 import { TriggerQueries } from '../../projections/triggers/trigger-queries.js';
 import { webhookProjection } from '../../projections/webhooks/webhook-projection.js';
 import { WebhookQueries } from '../../projections/webhooks/webhook-queries.js';
+import type { Actor } from '../access/actor.js';
 import { authenticate } from '../access/authenticate.js';
 import { EventPublisher } from '../application/deliveries/event-publisher.js';
 import { Redelivery } from '../application/deliveries/redelivery.js';
@@ -32,6 +36,7 @@ import { WebhookRegistry } from '../application/webhooks/webhook-registry.js';
 import type { Config } from '../config/config.js';
 import { registrationTargetGuard } from '../delivery/registration-target-guard.js';
 import { parseDisableAfter, parseRetrySchedule } from '../delivery/retry-schedule.js';
+import { ThreadedWebhookSender } from '../delivery/sending/threaded-webhook-sender.js';
 import { UndiciWebhookSender } from '../delivery/sending/undici-webhook-sender.js';
 import type { WebhookSender } from '../delivery/sending/webhook-sender.js';
 import { AutoTester } from '../delivery/tester/auto-tester.js';
@@ -117,9 +122,26 @@ export function buildApp({
   const triggerQueries = new TriggerQueries(readModels.db);
   const deliveryQueries = new DeliveryQueries(readModels.db);
   const dueDeliveries = new DueDeliveries(readModels.db);
+  const dueQueue = new DueDeliveryMirror(dueDeliveries);
+  deliveryRunner.onApplied((events) => dueQueue.refresh(events));
   const webhookDirectory = new WebhookDirectory(readModels.db);
-  const webhookSender =
-    sender ?? new UndiciWebhookSender({ timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets });
+  webhookRunner.onApplied(() => webhookDirectory.forget());
+  // Who an Authorization header proves, and tenants' switched-off event types: read on every request and publish.
+  const actors = new CommitScopedCache<string, Actor>();
+  const disabledEventTypes = new CommitScopedCache<string, readonly string[]>();
+  tenantRunner.onApplied(() => {
+    actors.clear();
+    disabledEventTypes.clear();
+  });
+  const stopWatchingOtherWriters = watchOtherWriters(readModels, () => {
+    webhookDirectory.forget();
+    actors.clear();
+    disabledEventTypes.clear();
+    dueQueue.reload();
+  });
+  const senderOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets };
+  const threadedSender = !sender && config.senderThread ? new ThreadedWebhookSender(senderOptions, logger) : undefined;
+  const webhookSender = sender ?? threadedSender ?? new UndiciWebhookSender(senderOptions);
   const endpoints = new WebhookEndpoints(secrets, webhookSender);
   const webhookVisible = (position: number) => webhookRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS);
   const deliveryVisible = (position: number) => deliveryRunner.waitForPosition(position, WRITE_VISIBLE_TIMEOUT_MS);
@@ -139,7 +161,9 @@ export function buildApp({
   };
   const liveHub = new EventHub(store, logger);
   const authenticateHeader = (authorization: string | null | undefined) =>
-    authenticate(authorization, config.adminToken, { activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash) });
+    actors.get(authorization ?? '', (header) =>
+      authenticate(header, config.adminToken, { activeKeyByHash: (hash) => tenantQueries.activeKeyByHash(hash) }),
+    );
   const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });
 
   const services: Services = {
@@ -174,7 +198,8 @@ export function buildApp({
       ids: deliveryIds,
       readModel: {
         validWebhooks: (tenantId) => webhookDirectory.valid(tenantId),
-        disabledEventTypes: (tenantId) => tenantQueries.tenant(tenantId)?.disabledEventTypes ?? [],
+        disabledEventTypes: (tenantId) =>
+          disabledEventTypes.get(tenantId, () => tenantQueries.tenant(tenantId)?.disabledEventTypes ?? []),
         message: (tenantId, id) => deliveryQueries.message(tenantId, id),
         deliveriesOfMessage: (tenantId, id) => deliveryQueries.deliveriesOfMessage(tenantId, id),
         waitForPosition: deliveryVisible,
@@ -214,8 +239,8 @@ export function buildApp({
       },
     },
     queue: {
-      due: (now, limit, skipWebhooks, skip) => dueDeliveries.due(now, limit, skipWebhooks, skip),
-      nextDueAfter: (now) => dueDeliveries.nextDueAfter(now),
+      due: (now, limit, skipWebhooks, skip) => dueQueue.due(now, limit, skipWebhooks, skip),
+      nextDueAfter: (now) => dueQueue.nextDueAfter(now),
       message: (id) => dueDeliveries.message(id),
       webhook: (tenantId, id) => webhookDirectory.get(tenantId, id),
       failingSince: (webhookId) => deliveryQueries.failingSince(webhookId),
@@ -329,6 +354,7 @@ export function buildApp({
     start: async () => {
       headBeforeProjections = await store.headPosition();
       for (const runner of runners) runner.start();
+      await threadedSender?.ready;
       await liveHub.start();
       await bootstrapDefaultTenant();
       startBackgroundWork().catch((error: unknown) => logger.error({ err: error }, 'delivery worker did not start'));
@@ -353,6 +379,7 @@ export function buildApp({
         // The assignment stops taking work from its group while the worker finishes what it holds.
         await Promise.all([autoTester.stop(), worker.stop(), forwardingReactor.stop(), deliveryAssignment.stop()]);
         await Promise.all([liveHub.stop(), ...runners.map((runner) => runner.stop())]);
+        stopWatchingOtherWriters();
         await webhookSender.close();
         readModels.close();
         await store.close();

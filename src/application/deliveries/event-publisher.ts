@@ -153,8 +153,18 @@ export class EventPublisher {
   }
 
   private result(meta: RequestMeta, messageId: string, replayed: boolean): PublishResult {
-    const message = this.deps.readModel.message(meta.tenantId, messageId);
+    const { readModel } = this.deps;
+    const message = readModel.message(meta.tenantId, messageId);
     if (!message) throw new Error(`Message ${messageId} is in the log but not in the read model`);
-    return { message, deliveries: this.deps.readModel.deliveriesOfMessage(meta.tenantId, messageId), replayed };
+    // Read when asked for (a publisher often wants the message id only), then kept.
+    let deliveries: DeliveryView[] | undefined;
+    return {
+      message,
+      get deliveries() {
+        deliveries ??= readModel.deliveriesOfMessage(meta.tenantId, messageId);
+        return deliveries;
+      },
+      replayed,
+    };
   }
 }

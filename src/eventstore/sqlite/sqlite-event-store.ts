@@ -32,6 +32,8 @@ export interface SqliteEventStoreOptions {
 }
 
 const READ_BATCH = 1_000;
+/** Recent events kept in memory for the subscriptions that follow the head of the log. */
+const TAIL_KEEP = 4_096;
 /** Appends waiting for the next group commit; beyond this many they are committed at once. */
 const MAX_GROUP_COMMIT = 512;
 
@@ -76,6 +78,16 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private readonly appendInTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
   private readonly commitGroup: (group: PendingAppend[]) => (AppendResult | { failed: unknown })[];
   private pending: PendingAppend[] = [];
+  /**
+   * The latest events this connection appended, as stored, in position order
+   * and without gaps: while no other connection has written (`data_version`
+   * unchanged), reads after a position inside it are answered from memory.
+   */
+  private tail: EventRow[] = [];
+  /** Rows inserted by the group being committed; they join the tail once it has committed. */
+  private written: EventRow[] = [];
+  private readonly dataVersion: Database.Statement;
+  private seenDataVersion: number;
 
   constructor(options: SqliteEventStoreOptions) {
     this.kind = describe(options.filename);
@@ -92,17 +104,11 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
       .pluck();
     this.eventById = this.db.prepare('SELECT stream, revision, position FROM events WHERE id = ?').raw();
     this.maxPosition = this.db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck();
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+    this.seenDataVersion = this.dataVersion.get() as number;
     this.appendInTransaction = this.db.transaction((stream, events, expected) => this.appendNow(stream, events, expected));
     // Each append runs in its own savepoint (a nested better-sqlite3 transaction): one that fails leaves the others.
-    this.commitGroup = this.db.transaction((group: PendingAppend[]) =>
-      group.map((append) => {
-        try {
-          return this.appendInTransaction(append.stream, append.events, append.expected);
-        } catch (error) {
-          return { failed: error };
-        }
-      }),
-    );
+    this.commitGroup = this.db.transaction((group: PendingAppend[]) => group.map((append) => this.appendAlone(append)));
   }
 
   get closed(): boolean {
@@ -130,11 +136,13 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     });
   }
 
-  /** A group of one needs no savepoint. */
+  /** One append in its own transaction (a savepoint inside a group); a failed one leaves no row behind. */
   private appendAlone(append: PendingAppend): AppendResult | { failed: unknown } {
+    const mark = this.written.length;
     try {
       return this.appendInTransaction(append.stream, append.events, append.expected);
     } catch (error) {
+      this.written.length = mark;
       return { failed: error };
     }
   }
@@ -148,9 +156,12 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
       if (this.isClosed) throw new EventStoreUnavailable('The SQLite event store is closed');
       outcomes = group.length === 1 ? [this.appendAlone(group[0]!)] : this.commitGroup(group);
     } catch (error) {
+      this.written = [];
+      this.tail = [];
       for (const append of group) append.reject(error);
       return;
     }
+    this.extendTail();
     this.wakeSubscribers(group.filter((_, i) => !('failed' in outcomes[i]!)));
     group.forEach((append, i) => {
       const outcome = outcomes[i]!;
@@ -171,16 +182,11 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     const now = Date.now();
     for (const event of events) {
       revision += 1;
-      const info = this.insertEvent.run(
-        stream,
-        revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata ?? {}),
-        now,
-      );
+      const data = JSON.stringify(event.data);
+      const metadata = JSON.stringify(event.metadata ?? {});
+      const info = this.insertEvent.run(stream, revision, event.id, event.type, data, metadata, now);
       position = Number(info.lastInsertRowid);
+      this.written.push([position, stream, revision, event.id, event.type, data, metadata, now]);
     }
     return { nextRevision: revision, position };
   }
@@ -255,6 +261,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   readBatchAfter(position: number, limit: number, filter: AllFilter | undefined): RecordedEvent[] {
+    if (this.tailHolds(position)) return this.readTailAfter(position, limit, filter);
     const { where, params } = allFilterSql(filter);
     const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ?${where} ORDER BY position LIMIT ?`;
     const rows = this.statement(sql).all(position, ...params, limit) as EventRow[];
@@ -273,7 +280,48 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
 
   currentHeadPosition(): number {
     this.assertOpen();
+    if (this.tail.length > 0 && !this.othersWrote()) return this.tail[this.tail.length - 1]![0];
     return this.maxPosition.get() as number;
+  }
+
+  /** After a commit: the group's rows join the tail, which starts again if they do not follow on from it. */
+  private extendTail(): void {
+    const written = this.written;
+    this.written = [];
+    if (written.length === 0) return;
+    const last = this.tail[this.tail.length - 1];
+    if (this.othersWrote() || (last !== undefined && written[0]![0] !== last[0] + 1)) this.tail = [];
+    for (const row of written) this.tail.push(row);
+    if (this.tail.length > 2 * TAIL_KEEP) this.tail = this.tail.slice(-TAIL_KEEP);
+  }
+
+  /** Whether another connection (another process) committed since this one last looked; it then forgets its tail. */
+  private othersWrote(): boolean {
+    const version = this.dataVersion.get() as number;
+    if (version === this.seenDataVersion) return false;
+    this.seenDataVersion = version;
+    this.tail = [];
+    return true;
+  }
+
+  /** Whether every event after `position` is in the tail. */
+  private tailHolds(position: number): boolean {
+    const tail = this.tail;
+    if (tail.length === 0 || position < tail[0]![0] - 1 || this.othersWrote()) return false;
+    // Positions follow on without gaps (each insert takes the next rowid); checked where the read starts.
+    const start = position - tail[0]![0] + 1;
+    return start >= tail.length || tail[start]![0] === position + 1;
+  }
+
+  /** The tail's answer to readBatchAfter: the same rows the SQL would give. */
+  private readTailAfter(position: number, limit: number, filter: AllFilter | undefined): RecordedEvent[] {
+    const tail = this.tail;
+    const events: RecordedEvent[] = [];
+    for (let i = position - tail[0]![0] + 1; i < tail.length && events.length < limit; i++) {
+      const row = tail[i]!;
+      if (rowMatches(filter, row)) events.push(toRecorded(row));
+    }
+    return events;
   }
 
   waitForAppend(pollMs: number, filter?: AllFilter): Promise<void> {
@@ -352,6 +400,14 @@ function appendConcerns(filter: AllFilter | undefined, stream: string, events: N
   if (streams && streams.length > 0 && !streams.some((prefix) => stream.startsWith(prefix))) return false;
   if (!types || types.length === 0) return true;
   return events.some((event) => types.some((prefix) => event.type.startsWith(prefix)));
+}
+
+/** The filter's SQL (allFilterSql), on a row in memory. */
+function rowMatches(filter: AllFilter | undefined, row: EventRow): boolean {
+  const streams = filter?.streamNamePrefixes;
+  const types = filter?.eventTypePrefixes;
+  if (streams && streams.length > 0 && !streams.some((prefix) => row[1].startsWith(prefix))) return false;
+  return !types || types.length === 0 || types.some((prefix) => row[4].startsWith(prefix));
 }
 
 function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {
