@@ -45,6 +45,7 @@ import { allDeliveries, type DeliveryAssignment } from '../delivery/worker/deliv
 import { DeliveryWorker } from '../delivery/worker/delivery-worker.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import { createHookgateYoga } from '../graphql/create-yoga.js';
+import { admitGraphQLBody } from './graphql-body-limit.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -327,6 +328,7 @@ export function buildApp({
       return;
     }
     if (path === yoga.graphqlEndpoint) {
+      if (!admitGraphQLBody(req, res)) return;
       await yoga.requestListener(req, res);
       return;
     }

@@ -3,38 +3,15 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { TriggerCalls } from '../application/triggers/trigger-calls.js';
 import { MAX_TRIGGER_BODY_BYTES, MAX_TRIGGER_ID_LENGTH } from '../domain/trigger/trigger-rules.js';
 import { INBOUND_HOOKS_PREFIX } from './inbound-hooks-path.js';
+import { refuseBody } from './refuse-body.js';
 
 function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
 
-/** After a 413, how much more of the body is read and dropped, and for how long, before the connection is cut. */
-const LINGER_MAX_BYTES = 4 * MAX_TRIGGER_BODY_BYTES;
-const LINGER_MS = 2_000;
-
-/**
- * Answers 413 without reading the body any further into memory. Cutting the
- * connection at once would make the kernel reset it while the client is still
- * sending, and many clients then lose the answer; so the rest is read and
- * dropped for a while (as nginx's lingering close does), within a bound.
- */
-function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
-  reply(res, 413, { error: `the body must be at most ${MAX_TRIGGER_BODY_BYTES} bytes` });
-  let dropped = 0;
-  const cut = () => {
-    clearTimeout(timer);
-    req.socket.destroy();
-  };
-  const timer = setTimeout(cut, LINGER_MS);
-  timer.unref();
-  req.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > LINGER_MAX_BYTES) cut();
-  });
-  req.once('end', () => clearTimeout(timer));
-  req.resume();
-}
+const refuseBodyTooLarge = (req: IncomingMessage, res: ServerResponse) =>
+  refuseBody(req, res, 413, MAX_TRIGGER_BODY_BYTES, { error: `the body must be at most ${MAX_TRIGGER_BODY_BYTES} bytes` });
 
 /** Unknown trigger and bad credentials answer alike, so that nobody learns which trigger ids exist. */
 const refuseUnverified = (res: ServerResponse) =>
@@ -109,13 +86,13 @@ export async function handleInboundHook(req: IncomingMessage, res: ServerRespons
   }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > MAX_TRIGGER_BODY_BYTES) {
-    refuseTooLarge(req, res);
+    refuseBodyTooLarge(req, res);
     return;
   }
   const triggerId = triggerIdFrom(path);
   const read = await readBody(req);
   if (!read.ok) {
-    refuseTooLarge(req, res);
+    refuseBodyTooLarge(req, res);
     return;
   }
   if (triggerId === undefined) {

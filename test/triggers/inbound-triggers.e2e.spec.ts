@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../support/graphql-client.js';
+import { rawPost } from '../support/raw-post.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -32,28 +32,6 @@ function signed(secret: string, body: string, at = new Date()): Record<string, s
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
     'webhook-signature': new Webhook(secret).sign(id, at, body),
   };
-}
-
-/** A raw HTTP call that survives the server answering before the whole body is sent (413). */
-function rawPost(url: string, headers: Record<string, string>, chunks: Buffer[]): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', reject);
-    });
-    // Writing into a socket the server closed after its 413 fails; the answer is what counts.
-    req.on('error', (error) => setTimeout(() => reject(error), 1_000));
-    (async () => {
-      for (const chunk of chunks) {
-        if (req.destroyed) return;
-        if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
-      }
-      req.end();
-    })().catch(() => undefined);
-  });
 }
 
 describe('inbound triggers (real server, embedded file store)', () => {

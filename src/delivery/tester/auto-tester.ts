@@ -26,7 +26,11 @@ export class AutoTester {
   /** `id@version` of tests started: each version of a webhook is tested once by this process. */
   private started = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  /** Tests to start, from `next` on (an index rather than shift(), which copies a long backlog on every start). */
   private queued: { id: string; tenantId: string; version: number }[] = [];
+  private next = 0;
+  /** Webhooks changed while tests were still queued: scan again once the queue is empty. */
+  private changedWhileQueued = false;
   private stopped = true;
   private scanQueued = false;
   private lastScanAt = Number.NEGATIVE_INFINITY;
@@ -52,6 +56,7 @@ export class AutoTester {
     this.stopped = true;
     this.unsubscribe?.();
     this.queued = [];
+    this.next = 0;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
@@ -60,11 +65,16 @@ export class AutoTester {
   /**
    * A scan reads every NEW webhook, and the projection moves with every change:
    * during a burst of registrations, scanning on each move would cost time
-   * proportional to the backlog per change. Changes that come within the
-   * interval share one scan.
+   * proportional to the backlog per change. So while tests are still queued a
+   * change only marks that a scan is due once they have all started, and
+   * changes that come within the interval share one scan.
    */
   private scanSoon(): void {
     if (this.stopped || this.scanQueued) return;
+    if (this.next < this.queued.length) {
+      this.changedWhileQueued = true;
+      return;
+    }
     this.scanQueued = true;
     const run = () => {
       this.scanQueued = false;
@@ -98,8 +108,12 @@ export class AutoTester {
   }
 
   private drain(): void {
-    while (!this.stopped && this.running.size < this.concurrency && this.queued.length > 0) {
-      const webhook = this.queued.shift()!;
+    while (!this.stopped && this.running.size < this.concurrency && this.next < this.queued.length) {
+      const webhook = this.queued[this.next++]!;
+      if (this.next === this.queued.length) {
+        this.queued = [];
+        this.next = 0;
+      }
       const run: Promise<void> = this.deps
         .test(webhook.tenantId, webhook.id, webhook.version)
         .then(
@@ -117,6 +131,10 @@ export class AutoTester {
           this.drain();
         });
       this.running.add(run);
+    }
+    if (this.changedWhileQueued && this.next >= this.queued.length) {
+      this.changedWhileQueued = false;
+      this.scanSoon();
     }
   }
 }

@@ -5,7 +5,7 @@ import { createLogger } from '../../../src/logging/logger.js';
 type Awaiting = { id: string; tenantId: string; version: number };
 
 /** An auto-tester over an in-memory list of NEW webhooks; `change()` is the webhook projection moving. */
-function harness(minScanIntervalMs: number) {
+function harness(minScanIntervalMs: number, testMs = 0) {
   let awaiting: Awaiting[] = [];
   let notify = () => {};
   const tested: string[] = [];
@@ -17,6 +17,7 @@ function harness(minScanIntervalMs: number) {
     },
     test: async (_tenantId, id, version) => {
       tested.push(`${id}@${version}`);
+      if (testMs > 0) await new Promise((resolve) => setTimeout(resolve, testMs));
       awaiting = awaiting.filter((w) => w.id !== id);
       return true;
     },
@@ -26,6 +27,7 @@ function harness(minScanIntervalMs: number) {
     },
     logger: createLogger('silent'),
     minScanIntervalMs,
+    concurrency: 2,
   });
   return {
     tester,
@@ -71,6 +73,21 @@ describe('AutoTester', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(h.reads.count - readsAtStart).toBeLessThanOrEqual(10);
     expect(new Set(h.tested).size).toBe(200);
+    await h.tester.stop();
+  });
+
+  it('does not read the webhooks again while tests are still queued, and picks up what changed once they have started', async () => {
+    const h = harness(0, 5);
+    h.tester.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const readsAtStart = h.reads.count;
+    for (let i = 0; i < 10; i++) h.register({ id: `first${i}`, tenantId: 't', version: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    // Ten queued, two running (5 ms each): 200 more registrations while they wait.
+    for (let i = 0; i < 200; i++) h.register({ id: `later${i}`, tenantId: 't', version: 0 });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.reads.count - readsAtStart).toBeLessThanOrEqual(4);
+    expect(new Set(h.tested).size).toBe(210);
     await h.tester.stop();
   });
 });
