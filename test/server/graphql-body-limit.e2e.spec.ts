@@ -22,7 +22,7 @@ describe('GraphQL request bodies are bounded (real server)', () => {
   /** `{ __typename }` padded with insignificant white space to `bytes` bytes. */
   const typenameOf = (bytes: number) => {
     const query = '{ __typename }';
-    const body = JSON.stringify({ query: query + ' '.repeat(bytes - query.length - 13) });
+    const body = JSON.stringify({ query: query + ' '.repeat(bytes - query.length - 12) });
     expect(body.length).toBe(bytes);
     return Buffer.from(body);
   };
