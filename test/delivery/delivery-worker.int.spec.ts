@@ -146,7 +146,9 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
 
   it('deactivates a webhook whose every attempt failed for HOOKGATE_DISABLE_AFTER', async () => {
     const sender = new ScriptedSender();
-    harness = await startInProcessApp(sender, { HOOKGATE_RETRY_SCHEDULE: '0,150ms,150ms,150ms', HOOKGATE_DISABLE_AFTER: '250ms' });
+    // Steps of 400 ms (±20% jitter) around a 600 ms period: the second attempt (320–480 ms) is well inside it and the
+    // third (640–960 ms) always past it, however the jitter falls.
+    harness = await startInProcessApp(sender, { HOOKGATE_RETRY_SCHEDULE: '0,400ms,400ms,400ms', HOOKGATE_DISABLE_AFTER: '600ms' });
     const h = harness;
     const url = 'http://127.0.0.1:9/failing';
     const { id: webhookId } = await validWebhook(h, url);
@@ -156,8 +158,8 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
       const w = h.app.services.webhookQueries.webhook(h.meta.tenantId, webhookId)!;
       return w.state === 'DEACTIVATED' && w;
     });
-    expect(webhook.deactivation).toMatchObject({ source: 'FAILING', reason: expect.stringMatching(/^Every delivery attempt failed for 250ms \(failing since /) });
-    // The attempt that crossed the period was the third (at ~300 ms); the delivery then fails without a fourth send.
+    expect(webhook.deactivation).toMatchObject({ source: 'FAILING', reason: expect.stringMatching(/^Every delivery attempt failed for 600ms \(failing since /) });
+    // The attempt that crossed the period was the third; the delivery then fails without a fourth send.
     expect(await settled(h, deliveries[0]!.id, 'FAILED')).toMatchObject({ failureReason: 'WEBHOOK_DEACTIVATED', attempts: 3 });
     expect(sender.deliveriesTo(url)).toHaveLength(3);
     expect(h.app.services.webhookHealth.of(webhook)).toMatchObject({ status: 'UNHEALTHY', successRate: 0, attemptsInWindow: 3 });
