@@ -4,6 +4,8 @@
  *   npm run bench:api
  *   BENCH_WEBHOOKS=10000 BENCH_CONNECTIONS=50 BENCH_DURATION=10 BENCH_ROUNDS=3 npm run bench:api
  *   BENCH_CPU_PROF=/tmp/prof npm run bench:api      (a CPU profile of the hookgate process)
+ *   BENCH_OPS=bare,create npm run bench:api         (only these of bare, typename, create, query; with
+ *                                                    BENCH_CPU_PROF, profile one operation without the others)
  *
  * hookgate runs as its own process, exactly as `npm start` runs it (node --import tsx src/main.ts), on a
  * fresh embedded store in a temporary directory; the baseline (a bare yoga answering `{ __typename }`) runs
@@ -31,6 +33,10 @@ const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const OPERATIONS = ['bare', 'typename', 'create', 'query'] as const;
+const SELECTED = (process.env.BENCH_OPS ?? OPERATIONS.join(',')).split(',').map((op) => op.trim());
+const unknownOperation = SELECTED.find((op) => !(OPERATIONS as readonly string[]).includes(op));
+if (unknownOperation) throw new Error(`BENCH_OPS: unknown operation ${unknownOperation} (known: ${OPERATIONS.join(', ')})`);
 const PRODUCTS = 100;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 /** A directory to write a CPU profile of the hookgate process into (node --cpu-prof), e.g. to see where time goes. */
@@ -168,12 +174,13 @@ async function main(): Promise<void> {
     console.log(`seeded ${number(stored)} webhooks through createWebhook in ${number(seedSeconds, 1)} s (${number(stored / seedSeconds)}/s)`);
 
     const samples = { bare: [] as Sample[], typename: [] as Sample[], create: [] as Sample[], query: [] as Sample[] };
-    const runs: [keyof typeof samples, ChildServer, () => Promise<autocannon.Result>][] = [
+    const allRuns: [keyof typeof samples, ChildServer, () => Promise<autocannon.Result>][] = [
       ['bare', bare, () => load({ url: bare!.url, body: TYPENAME })],
       ['typename', hookgate, () => load({ url: hookgate!.url, token: apiKey, body: TYPENAME })],
       ['create', hookgate, () => load({ url: hookgate!.url, token: apiKey, body: createBody({ eventTypes: ['order.*'], clouds: ['AWS'] }) })],
       ['query', hookgate, () => load({ url: hookgate!.url, token: apiKey, body: FILTERED_QUERY })],
     ];
+    const runs = allRuns.filter(([name]) => SELECTED.includes(name));
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? runs : [...runs].reverse();
       for (const [name, server, run] of order) {
@@ -196,18 +203,24 @@ async function main(): Promise<void> {
       }
     }
 
-    const baseline = median(samples.bare);
-    const rows: [string, Sample][] = [
-      ['bare graphql-yoga `{ __typename }`', baseline],
-      ['hookgate `{ __typename }` (with an API key)', median(samples.typename)],
-      ['createWebhook', median(samples.create)],
-      ['webhooks (states + productId, first: 20)', median(samples.query)],
-    ];
+    if (ROUNDS === 0 || runs.length === 0) return;
+    const baseline = samples.bare.length > 0 ? median(samples.bare) : undefined;
+    const rows = (
+      [
+        ['bare graphql-yoga `{ __typename }`', samples.bare],
+        ['hookgate `{ __typename }` (with an API key)', samples.typename],
+        ['createWebhook', samples.create],
+        ['webhooks (states + productId, first: 20)', samples.query],
+      ] as const
+    )
+      .filter(([, taken]) => taken.length > 0)
+      .map(([name, taken]): [string, Sample] => [name, median(taken)]);
     console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${DURATION} s, ${number(WEBHOOKS)}+ webhooks stored\n`);
     console.log('| operation | requests/s | p50 ms | p99 ms | server CPU ms/request | requests/s of bare yoga |');
     console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
     for (const [name, s] of rows) {
-      console.log(`| ${name} | ${number(s.rps)} | ${number(s.p50, 1)} | ${number(s.p99, 1)} | ${number(s.cpuMs, 3)} | ${number(s.rps / baseline.rps, 2)} |`);
+      const ofBare = baseline ? number(s.rps / baseline.rps, 2) : '–';
+      console.log(`| ${name} | ${number(s.rps)} | ${number(s.p50, 1)} | ${number(s.p99, 1)} | ${number(s.cpuMs, 3)} | ${ofBare} |`);
     }
   } finally {
     await Promise.all([hookgate?.stop(), bare?.stop()]);
