@@ -9,6 +9,8 @@ import {
   eventTypeFilter,
   excludeSystemEvents,
   jsonEvent,
+  persistentSubscriptionToAllSettingsFromDefaults,
+  persistentSubscriptionToStreamSettingsFromDefaults,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +107,15 @@ describe('KurrentDB double', () => {
     const appendsBefore = double.activity.appends;
     await client.appendToStream(`plain-${randomUUID()}`, events('Plain'));
     expect(double.activity.appends).toBe(appendsBefore + 1);
+  });
+
+  it('refuses, as UNIMPLEMENTED, the persistent subscriptions it does not model: to a stream, or not round robin', async () => {
+    await expect(
+      client.createPersistentSubscriptionToStream(`orders-${randomUUID()}`, 'group', persistentSubscriptionToStreamSettingsFromDefaults()),
+    ).rejects.toMatchObject({ code: 12 });
+    await expect(
+      client.createPersistentSubscriptionToAll(`pinned-${randomUUID()}`, persistentSubscriptionToAllSettingsFromDefaults({ consumerStrategyName: 'Pinned' })),
+    ).rejects.toMatchObject({ code: 12 });
   });
 
   it('keeps its data across a restart on the same port', async () => {
