@@ -15,7 +15,9 @@ export class CommitScopedCache<K, V> {
   constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
 
   get(key: K, load: (key: K) => V): V {
-    if (this.entries.has(key)) return this.entries.get(key) as V;
+    const cached = this.entries.get(key);
+    // has() only for a cached undefined ("no such row"), so a hit costs one lookup.
+    if (cached !== undefined || this.entries.has(key)) return cached as V;
     const value = load(key);
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, value);

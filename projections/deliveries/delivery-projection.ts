@@ -174,26 +174,32 @@ interface StateRow {
   next_attempt_at: string | null;
 }
 
-function applyDeliveryEvent(s: Statements, event: RecordedEvent & DeliveryEvent): void {
-  const id = event.data.deliveryId;
+function loadDeliveryState(s: Statements, id: string): DeliveryState {
   const row = s.loadState.get(id) as StateRow | undefined;
   if (!row) throw new Error(`Delivery ${id} has events but was never published`);
-  const before: DeliveryState = {
-    status: row.status,
-    attempts: row.attempts,
-    roundAttempts: row.round_attempts,
-    nextAttemptAt: row.next_attempt_at,
-  };
-  const after = evolveDelivery(before, event);
+  return { status: row.status, attempts: row.attempts, roundAttempts: row.round_attempts, nextAttemptAt: row.next_attempt_at };
+}
+
+/** The gateway that made the attempt, as its metadata names it. */
+const attemptedBy = (event: RecordedEvent & DeliveryAttempted): string | null =>
+  typeof event.metadata.instanceId === 'string' ? event.metadata.instanceId : null;
+
+/** The attempt's own row and its count in the webhook's health. */
+function recordAttempt(s: Statements, id: string, a: DeliveryAttempted['data']): void {
+  s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
+  countAttempt(s, a.webhookId, a.attemptedAt, a.errorKind === null);
+}
+
+function applyDeliveryEvent(s: Statements, event: RecordedEvent & DeliveryEvent): void {
+  const id = event.data.deliveryId;
+  const after = evolveDelivery(loadDeliveryState(s, id), event);
   const fold = [after.status, after.attempts, after.roundAttempts, after.nextAttemptAt, event.revision] as const;
 
   switch (event.type) {
     case 'DeliveryAttempted': {
       const a = event.data;
-      const instanceId = typeof event.metadata.instanceId === 'string' ? event.metadata.instanceId : null;
-      s.attempted.run(...fold, a.attemptedAt, a.statusCode, a.error, a.errorKind, instanceId, a.attemptedAt, id);
-      s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
-      countAttempt(s, a.webhookId, a.attemptedAt, a.errorKind === null);
+      s.attempted.run(...fold, a.attemptedAt, a.statusCode, a.error, a.errorKind, attemptedBy(event), a.attemptedAt, id);
+      recordAttempt(s, id, a);
       return;
     }
     case 'DeliverySucceeded':
@@ -229,17 +235,8 @@ function applyAttemptAndSuccess(
   succeeded: RecordedEvent & DeliverySucceeded,
 ): void {
   const id = attempted.data.deliveryId;
-  const row = s.loadState.get(id) as StateRow | undefined;
-  if (!row || succeeded.data.deliveryId !== id) throw new Error(`Delivery ${id} has events but was never published`);
-  const before: DeliveryState = {
-    status: row.status,
-    attempts: row.attempts,
-    roundAttempts: row.round_attempts,
-    nextAttemptAt: row.next_attempt_at,
-  };
-  const after = evolveDelivery(evolveDelivery(before, attempted), succeeded);
+  const after = evolveDelivery(evolveDelivery(loadDeliveryState(s, id), attempted), succeeded);
   const a = attempted.data;
-  const instanceId = typeof attempted.metadata.instanceId === 'string' ? attempted.metadata.instanceId : null;
   const at = succeeded.data.succeededAt;
   s.attemptedAndSucceeded.run(
     after.status,
@@ -251,13 +248,12 @@ function applyAttemptAndSuccess(
     a.statusCode,
     a.error,
     a.errorKind,
-    instanceId,
+    attemptedBy(attempted),
     at,
     at,
     id,
   );
-  s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
-  countAttempt(s, a.webhookId, a.attemptedAt, a.errorKind === null);
+  recordAttempt(s, id, a);
 }
 
 /**
