@@ -130,14 +130,14 @@ export function buildApp({
   // Who an Authorization header proves, and tenants' switched-off event types: read on every request and publish.
   const actors = new CommitScopedCache<string, Actor>();
   const disabledEventTypes = new CommitScopedCache<string, readonly string[]>();
-  tenantRunner.onApplied(() => {
+  const forgetTenantReads = () => {
     actors.clear();
     disabledEventTypes.clear();
-  });
+  };
+  tenantRunner.onApplied(forgetTenantReads);
   const stopWatchingOtherWriters = watchOtherWriters(readModels, () => {
     webhookDirectory.forget();
-    actors.clear();
-    disabledEventTypes.clear();
+    forgetTenantReads();
     dueQueue.reload();
   });
   const senderOptions = { timeoutMs: config.deliveryTimeoutMs, allowPrivateTargets: config.allowPrivateTargets };

@@ -5,6 +5,7 @@
  * and the API. ThreadedWebhookSender starts it and talks to it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { perTurnBatch } from './per-turn-batch.js';
 import type { FromSenderThread, SenderThreadOptions, ToSenderThread } from './sender-thread-messages.js';
 import { UndiciWebhookSender } from './undici-webhook-sender.js';
 import type { SendOutcome } from './webhook-sender.js';
@@ -13,17 +14,8 @@ const port = parentPort!;
 const sender = new UndiciWebhookSender(workerData as SenderThreadOptions);
 
 // Outcomes that settle in the same turn go back in one message.
-let finished: [number, SendOutcome][] = [];
-const answer = (id: number, outcome: SendOutcome): void => {
-  finished.push([id, outcome]);
-  if (finished.length === 1) {
-    queueMicrotask(() => {
-      const outcomes = finished;
-      finished = [];
-      port.postMessage({ kind: 'outcomes', outcomes } satisfies FromSenderThread);
-    });
-  }
-};
+const answerInTurn = perTurnBatch<[number, SendOutcome]>((outcomes) => port.postMessage({ kind: 'outcomes', outcomes } satisfies FromSenderThread));
+const answer = (id: number, outcome: SendOutcome): void => answerInTurn([id, outcome]);
 
 port.on('message', (batch: ToSenderThread[]) => {
   for (const message of batch) {

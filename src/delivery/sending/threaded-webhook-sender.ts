@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logging/logger.js';
+import { perTurnBatch } from './per-turn-batch.js';
 import type { FromSenderThread, SenderThreadOptions, ToSenderThread } from './sender-thread-messages.js';
 import { UndiciWebhookSender } from './undici-webhook-sender.js';
 import type { OutboundDelivery, SendOutcome, WebhookSender } from './webhook-sender.js';
@@ -28,7 +29,7 @@ export class ThreadedWebhookSender implements WebhookSender {
   readonly #options: SenderThreadOptions;
   readonly #logger: Logger;
   #nextId = 1;
-  #batch: ToSenderThread[] = [];
+  readonly #post = perTurnBatch<ToSenderThread>((batch) => this.#worker.postMessage(batch));
   #closed: Promise<void> | undefined;
   /** Resolves once the thread has closed its sender, or has exited. */
   readonly #threadDone: Promise<void>;
@@ -84,16 +85,6 @@ export class ThreadedWebhookSender implements WebhookSender {
       await this.#fallback?.close();
     })();
     return this.#closed;
-  }
-
-  #post(message: ToSenderThread): void {
-    this.#batch.push(message);
-    if (this.#batch.length > 1) return;
-    queueMicrotask(() => {
-      const batch = this.#batch;
-      this.#batch = [];
-      this.#worker.postMessage(batch);
-    });
   }
 
   #receive(message: FromSenderThread): void {

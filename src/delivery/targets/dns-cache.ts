@@ -2,8 +2,8 @@ import type { LookupAddress, LookupAllOptions } from 'node:dns';
 import CacheableLookup from 'cacheable-lookup';
 
 /**
- * One DNS cache (cacheable-lookup) for the registration check and for the
- * connections to receivers. Node's `dns.lookup` caches nothing and runs on
+ * A DNS cache (cacheable-lookup) for the registration check and for the
+ * connections to receivers, one per thread (the sender thread has its own). Node's `dns.lookup` caches nothing and runs on
  * libuv's four threads: a burst of registrations or deliveries to one host
  * would ask the resolver once per request, and one dropped query (a 5 s
  * retry) holds a thread. Here concurrent lookups of a name share one query
