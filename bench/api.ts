@@ -21,13 +21,14 @@
  * product-level over 100 products, the rest tenant-level. Every answer is checked for GraphQL errors, and
  * the webhooks stored are counted against the createWebhook answers.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import { CreateTenantDocument, CreateWebhookDocument, WebhooksDocument } from '../test/generated/graphql.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
+import { processCpuMicros } from './support/proc-cpu.js';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -113,15 +114,7 @@ interface Sample {
 }
 
 /** CPU time a process has used so far, in ms, from /proc (Linux); NaN elsewhere. */
-function cpuTimeMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
-  }
-}
-const CLOCK_TICKS_PER_SECOND = 100;
+const cpuTimeMs = (pid: number | undefined): number => (processCpuMicros(pid) ?? Number.NaN) / 1_000;
 
 /** The median of each figure over the rounds: one disturbed round does not move it much. */
 function median(samples: Sample[]): Sample {

@@ -24,7 +24,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +33,7 @@ import { Agent, request } from 'undici';
 import { startReceiver, type WebhookReceiver } from '../test/support/receivers/webhook-receiver.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { runBareSender, type SenderRunResult } from './delivery-bare-sender.js';
+import { processCpuMicros, threadCpuMicros } from './support/proc-cpu.js';
 
 const RECEIVERS_FLAG = '--receivers';
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
@@ -130,37 +131,6 @@ interface GatewayResult {
   serverCpuMicrosPerDelivery: number | null;
   /** The same by thread (`name#tid`, the main thread as `main`), largest first. */
   serverCpuByThread: (readonly [string, number])[];
-}
-
-/** User + system CPU time of each thread of a process in µs, by `name#tid`, from /proc; empty where there is no /proc. */
-function threadCpuMicros(pid: number | undefined): Map<string, number> {
-  const threads = new Map<string, number>();
-  if (pid === undefined) return threads;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      threads.set(`${Number(tid) === pid ? 'main' : name}#${tid}`, ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100);
-    }
-  } catch {
-    // No /proc: no breakdown.
-  }
-  return threads;
-}
-
-/** User + system CPU time of a process (all its threads) in µs, from /proc; null where there is no /proc. */
-function processCpuMicros(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after the last ')'; utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1_000_000) / 100;
-  } catch {
-    return null;
-  }
 }
 
 async function runGateway(
