@@ -281,14 +281,19 @@ export class DeliveryWorker {
 
   private async attempt(row: DueDelivery, releaseSlot: () => void): Promise<Release> {
     const { queue, clock, endpoints, sender, settings } = this.deps;
-    const ref = { deliveryId: row.id, messageId: row.messageId, webhookId: row.webhookId };
     const webhook = queue.webhook(row.tenantId, row.webhookId);
     if (!webhook || webhook.state === 'DEACTIVATED') {
       const command: DeliveryCommand = {
         type: 'FailDelivery',
-        data: webhook
-          ? { ...ref, reason: 'WEBHOOK_DEACTIVATED', detail: 'The webhook was deactivated before the attempt was due', now: clock.now() }
-          : { ...ref, reason: 'WEBHOOK_NOT_FOUND', detail: 'The webhook no longer exists', now: clock.now() },
+        data: {
+          deliveryId: row.id,
+          messageId: row.messageId,
+          webhookId: row.webhookId,
+          ...(webhook
+            ? { reason: 'WEBHOOK_DEACTIVATED', detail: 'The webhook was deactivated before the attempt was due' }
+            : { reason: 'WEBHOOK_NOT_FOUND', detail: 'The webhook no longer exists' }),
+          now: clock.now(),
+        },
       };
       return this.record(row, decideDelivery(command, row.state));
     }
@@ -303,7 +308,16 @@ export class DeliveryWorker {
     const events = decideDelivery(
       {
         type: 'RecordAttempt',
-        data: { ...ref, outcome: toAttemptOutcome(outcome), attemptedAt, now, schedule: settings.schedule, jitter: this.random() },
+        data: {
+          deliveryId: row.id,
+          messageId: row.messageId,
+          webhookId: row.webhookId,
+          outcome: toAttemptOutcome(outcome),
+          attemptedAt,
+          now,
+          schedule: settings.schedule,
+          jitter: this.random(),
+        },
       },
       row.state,
     );
