@@ -46,6 +46,7 @@ import { DeliveryWorker } from '../delivery/worker/delivery-worker.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import { createHookgateYoga } from '../graphql/create-yoga.js';
 import { admitGraphQLBody } from './graphql-body-limit.js';
+import { readBoundedBody } from './read-bounded-body.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -329,6 +330,11 @@ export function buildApp({
     }
     if (path === yoga.graphqlEndpoint) {
       if (!admitGraphQLBody(req, res)) return;
+      if (Number(req.headers['content-length'] ?? 0) > 0) {
+        const body = await readBoundedBody(req);
+        if (body === null) return;
+        (req as IncomingMessage & { body?: Buffer }).body = body;
+      }
       await yoga.requestListener(req, res);
       return;
     }

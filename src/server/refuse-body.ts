@@ -8,7 +8,7 @@ const LINGER_MS = 2_000;
  * connection at once would make the kernel reset it while the client is still
  * sending, and many clients then lose the answer; so the rest is read and
  * dropped for a while (as nginx's lingering close does), up to four times the
- * limit.
+ * limit, and then no more is read until the connection is cut.
  */
 export function refuseBody(req: IncomingMessage, res: ServerResponse, status: 411 | 413, limitBytes: number, body: object): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -22,7 +22,9 @@ export function refuseBody(req: IncomingMessage, res: ServerResponse, status: 41
   timer.unref();
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
-    if (dropped > 4 * limitBytes) cut();
+    // Enough read: stop reading rather than cut at once, so that the client, held back by TCP, gets to read
+    // the answer before the connection goes at the end of the linger (a reset would discard it unread).
+    if (dropped > 4 * limitBytes) req.pause();
   });
   req.once('end', () => clearTimeout(timer));
   req.resume();

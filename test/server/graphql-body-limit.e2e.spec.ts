@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawPost } from '../support/raw-post.js';
@@ -45,6 +46,29 @@ describe('GraphQL request bodies are bounded (real server)', () => {
     const huge = await rawPost(`${server.url}/graphql`, { ...json, 'content-length': String(64 * MiB) }, Array.from({ length: 64 }, () => chunk));
     expect(huge.status).toBe(413);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('reads a body sent in pieces, answers bad JSON with 400, and forgets a client that leaves mid-body', async () => {
+    const body = typenameOf(5_000);
+    const pieces = [body.subarray(0, 1), body.subarray(1, 2_500), body.subarray(2_500)];
+    const answered = await rawPost(`${server.url}/graphql`, { ...json, 'content-length': String(body.length) }, pieces);
+    expect(JSON.parse(answered.body)).toEqual({ data: { __typename: 'Query' } });
+
+    const broken = Buffer.from('{"query": "{ __typename }"');
+    const bad = await rawPost(`${server.url}/graphql`, { ...json, 'content-length': String(broken.length) }, [broken]);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).errors[0].message).toMatch(/JSON/);
+
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"query":`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(server.output.filter((line) => line.includes('request failed'))).toEqual([]);
   });
 
   it('asks for a Content-Length (411) when the body comes without one', async () => {
