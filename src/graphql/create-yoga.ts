@@ -43,6 +43,10 @@ export function createHookgateYoga(options: YogaOptions): HookgateYoga {
     graphqlEndpoint: '/graphql',
     graphiql: !options.production,
     landingPage: false,
+    // The HTTP server admits a body only with a Content-Length within MAX_GRAPHQL_BODY_BYTES and reads it
+    // whole before Yoga sees it (src/server/app.ts); Yoga's own limit would pipe that buffer through a
+    // byte-counting stream on every request again.
+    maxRequestBodySize: false,
     logging: {
       debug: (...args) => options.logger.debug(args.map(String).join(' ')),
       info: (...args) => options.logger.info(args.map(String).join(' ')),
