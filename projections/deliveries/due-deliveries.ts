@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DeliveryState } from '../../src/domain/delivery/delivery-events.js';
+import type { MessagePublished } from '../../src/domain/message/message-events.js';
 
 /** A pending delivery whose attempt is due: what the worker needs to make it and record it. */
 export interface DueDelivery {
@@ -52,6 +53,23 @@ function toDueDelivery(row: DueRow): DueDelivery {
 }
 
 /**
+ * The rows a MessagePublished creates, as the delivery projection inserts them
+ * (insertDelivery): each PENDING, due at publish time, before its first event.
+ */
+export function publishedDeliveries(message: MessagePublished['data']): DueDelivery[] {
+  return message.deliveries.map(({ deliveryId, webhookId }) => ({
+    id: deliveryId,
+    tenantId: message.tenantId,
+    messageId: message.messageId,
+    webhookId,
+    state: { status: 'PENDING', attempts: 0, roundAttempts: 0, nextAttemptAt: message.publishedAt },
+    version: -1,
+    nextAttemptAt: message.publishedAt,
+    attemptedBy: null,
+  }));
+}
+
+/**
  * The worker's queue is the deliveries table itself: PENDING rows by due time
  * (a partial index holds only those), so that it is rebuilt with the read
  * model and survives restarts with nothing else to keep.
@@ -63,7 +81,6 @@ export class DueDeliveries {
   private readonly pendingCountStatement: Database.Statement;
   private readonly pendingStatement: Database.Statement;
   private readonly pendingByIdStatement: Database.Statement;
-  private readonly pendingOfMessageStatement: Database.Statement;
 
   constructor(db: Database.Database) {
     this.dueStatement = db.prepare(
@@ -83,9 +100,6 @@ export class DueDeliveries {
       `SELECT ${DUE_COLUMNS} FROM deliveries WHERE status = 'PENDING' ORDER BY next_attempt_at, id LIMIT ?`,
     );
     this.pendingByIdStatement = db.prepare(`SELECT ${DUE_COLUMNS} FROM deliveries WHERE id = ? AND status = 'PENDING'`);
-    this.pendingOfMessageStatement = db.prepare(
-      `SELECT ${DUE_COLUMNS} FROM deliveries WHERE message_id = ? AND status = 'PENDING'`,
-    );
   }
 
   /**
@@ -109,10 +123,6 @@ export class DueDeliveries {
     return row && toDueDelivery(row);
   }
 
-  /** The PENDING deliveries of a message. */
-  pendingOfMessage(messageId: string): DueDelivery[] {
-    return (this.pendingOfMessageStatement.all(messageId) as DueRow[]).map(toDueDelivery);
-  }
 
   /** The earliest due time strictly after `now`, to sleep until; null when nothing is waiting. */
   nextDueAfter(now: string): string | null {

@@ -1,7 +1,8 @@
 import type { DeliveryEvent } from '../../src/domain/delivery/delivery-events.js';
 import type { RecordedEvent } from '../../src/eventstore/event-store.js';
 import { DELIVERY_STREAM_PREFIX, MESSAGE_STREAM_PREFIX } from '../../src/streams/stream-names.js';
-import type { DueDeliveries, DueDelivery } from './due-deliveries.js';
+import type { MessagePublished } from '../../src/domain/message/message-events.js';
+import { publishedDeliveries, type DueDeliveries, type DueDelivery } from './due-deliveries.js';
 
 /** Rows held in memory at most; with more PENDING deliveries than this, the queue is read from SQL. */
 const DEFAULT_CAPACITY = 50_000;
@@ -27,8 +28,8 @@ const before = (a: DueDelivery, b: DueDelivery): boolean =>
  *
  * The table stays the source of truth: the mirror is loaded from it, and
  * after each commit of the delivery projection the rows that the committed
- * events touched are read again (`refresh`), so it shows exactly what the
- * table shows. When there are more PENDING rows than it holds, it answers
+ * events touched are read again (`refresh`; a publish's new rows follow from
+ * its event), so it shows exactly what the table shows. When there are more PENDING rows than it holds, it answers
  * from the table instead (DueDeliveries) until they fit again.
  *
  * Order and answers are the table's: earliest due first, then by id.
@@ -97,7 +98,8 @@ export class DueDeliveryMirror {
       if (event.streamName.startsWith(DELIVERY_STREAM_PREFIX)) {
         deliveries.set(event.streamName.slice(DELIVERY_STREAM_PREFIX.length), event.type);
       } else if (event.streamName.startsWith(MESSAGE_STREAM_PREFIX) && event.type === 'MessagePublished') {
-        for (const row of this.table.pendingOfMessage(event.streamName.slice(MESSAGE_STREAM_PREFIX.length))) this.put(row);
+        // The rows a publish inserts follow from its event alone: no need to read them back.
+        for (const row of publishedDeliveries((event as unknown as MessagePublished).data)) this.put(row);
       }
     }
     for (const [id, lastType] of deliveries) {
