@@ -14,6 +14,12 @@
  * phase there (bench/support/cpu-profile-hook.mjs); BENCH_SERVER_NODE_OPTIONS
  * passes other Node options to the server.
  *
+ * Before the measured events, BENCH_WARMUP_EVENTS (default 1,000) are published
+ * the same way and delivered, not counted: a server keeps compiling its hot
+ * paths for thousands of deliveries after it starts (V8's optimising compiler
+ * and the SQLite page cache), and a gateway runs for days; the bare sender
+ * gets its own warm-up run of 2,000 POSTs.
+ *
  * BENCH_PUBLISHERS (default 4) GraphQL publishes are in flight at once; more
  * than the server can deliver behind makes a backlog, and the latency then
  * measures the backlog rather than the path.
@@ -136,7 +142,7 @@ interface GatewayResult {
 async function runGateway(
   receiversProcess: ChildProcess,
   urls: string[],
-  options: { events: number; concurrency: number; publishers: number },
+  options: { events: number; warmUpEvents: number; concurrency: number; publishers: number },
 ): Promise<GatewayResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-bench-'));
   const profileDir = process.env['BENCH_SERVER_CPU_PROF'] && resolve(process.env['BENCH_SERVER_CPU_PROF']);
@@ -189,9 +195,14 @@ async function runGateway(
       graphql(agent, server.url, key, `mutation($input: PublishEventInput!) { publishEvent(input: $input) { message { id } } }`, {
         input: { type: 'bench.event', payload: { n, orderId: `o-${n}`, lines: [{ sku: 'a', qty: 1 }] } },
       });
-    // Warm-up (JIT, connections, SQLite caches), not counted; then forget its receipts.
-    const warmUp = Math.min(200, options.events);
-    for (let n = 0; n < warmUp; n++) await publish(1_000_000 + n);
+    // Warm-up (JIT, connections, SQLite caches), published as the measured run is, not counted; then forget its receipts.
+    const warmUp = options.warmUpEvents;
+    let warmNext = 0;
+    await Promise.all(
+      Array.from({ length: options.publishers }, async () => {
+        while (warmNext < warmUp) await publish(1_000_000 + warmNext++);
+      }),
+    );
     const expectedWarm = warmUp * urls.length;
     for (;;) {
       const tally = (await ask(receiversProcess, 'tally')) as Extract<FromReceivers, { receipts: unknown }>;
@@ -264,6 +275,7 @@ async function main(): Promise<void> {
   const receiverCount = Number(process.env['BENCH_RECEIVERS'] ?? 10);
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
   const publishers = Number(process.env['BENCH_PUBLISHERS'] ?? 4);
+  const warmUpEvents = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 1_000);
   const bareSecret = `whsec_${randomBytes(32).toString('base64')}`;
 
   const receiversProcess = fork(fileURLToPath(import.meta.url), [RECEIVERS_FLAG, String(receiverCount)], {
@@ -276,7 +288,7 @@ async function main(): Promise<void> {
 
   console.log(
     `hookgate delivery benchmark: ${fmt(events)} events × ${receiverCount} webhooks = ${fmt(events * receiverCount)} deliveries, ` +
-      `delivery concurrency ${concurrency}, ${publishers} concurrent publishers; node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
+      `delivery concurrency ${concurrency}, ${publishers} concurrent publishers, after ${fmt(warmUpEvents)} warm-up events; node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
   );
 
   const total = events * receiverCount;
@@ -288,7 +300,7 @@ async function main(): Promise<void> {
       `   (CPU ${fmt(bare.cpuMicrosPerDelivery)} µs per delivery)`,
   );
 
-  const gateway = await runGateway(receiversProcess, urls, { events, concurrency, publishers });
+  const gateway = await runGateway(receiversProcess, urls, { events, warmUpEvents, concurrency, publishers });
   console.log(
     `hookgate (GraphQL publish → receipt)   ${fmt(gateway.perSecond).padStart(7)} deliveries/s   publish-to-receipt p50 ${fmt(gateway.p50Ms, 1)} ms  p99 ${fmt(gateway.p99Ms, 1)} ms` +
       `   (${fmt(gateway.publishPerSecond)} publishes/s; ${fmt(gateway.verified)} verified, ${fmt(gateway.unverified)} not)`,
