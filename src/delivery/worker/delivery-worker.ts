@@ -360,9 +360,10 @@ export class DeliveryWorker {
   private async record(row: DueDelivery, events: DeliveryEvent[]): Promise<Release> {
     const { store } = this.deps;
     try {
+      const metadata = this.metadata(row);
       const appended = await store.appendToStream(
         deliveryStream(row.id),
-        events.map((event) => ({ id: uuidV7(), type: event.type, data: event.data as unknown as JsonValue, metadata: this.metadata(row) })),
+        events.map((event) => ({ id: uuidV7(), type: event.type, data: event.data as unknown as JsonValue, metadata })),
         { expectedRevision: row.version < 0 ? 'no_stream' : row.version },
       );
       return { settleAt: appended.position };

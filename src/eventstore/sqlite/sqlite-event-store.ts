@@ -4,6 +4,7 @@ import type {
   AllSubscription,
   AppendOptions,
   AppendResult,
+  EventMetadata,
   EventStore,
   ExpectedRevision,
   NewEvent,
@@ -180,10 +181,16 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     let revision = current ?? -1;
     let position = 0;
     const now = Date.now();
+    // The events of one append usually share their metadata object: written out once.
+    let metadataOf: EventMetadata | undefined;
+    let metadata = '';
     for (const event of events) {
       revision += 1;
       const data = JSON.stringify(event.data);
-      const metadata = JSON.stringify(event.metadata ?? {});
+      if (metadataOf === undefined || event.metadata !== metadataOf) {
+        metadataOf = event.metadata ?? {};
+        metadata = JSON.stringify(metadataOf);
+      }
       const info = this.insertEvent.run(stream, revision, event.id, event.type, data, metadata, now);
       position = Number(info.lastInsertRowid);
       this.written.push([position, stream, revision, event.id, event.type, data, metadata, now]);
