@@ -34,6 +34,29 @@ describe('SQLite group commit (appends made in one turn share a transaction)', (
     }
   });
 
+  it('leaves no row of a new stream whose second event repeats a stored id, and answers a repeated new-stream append as stored', async () => {
+    const store = new SqliteEventStore({ filename: ':memory:' });
+    try {
+      const stored = event();
+      await store.appendToStream('first', [stored], { expectedRevision: 'no_stream' });
+      const batch = [event(), event()];
+      const results = await Promise.allSettled([
+        store.appendToStream('second', [event(), { ...stored }], { expectedRevision: 'no_stream' }),
+        store.appendToStream('third', batch, { expectedRevision: 'no_stream' }),
+        store.appendToStream('third', batch, { expectedRevision: 'no_stream' }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+      expect((results[2] as PromiseFulfilledResult<unknown>).value).toEqual((results[1] as PromiseFulfilledResult<unknown>).value);
+      expect((await store.readStream('second')).streamExists).toBe(false);
+      expect((await store.readStream('third')).events.map((e) => e.id)).toEqual(batch.map((e) => e.id));
+      const all = [];
+      for await (const recorded of store.readAll()) all.push(recorded.streamName);
+      expect(all).toEqual(['first', 'third', 'third']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('commits appends still waiting when the store closes', async () => {
     const store = new SqliteEventStore({ filename: ':memory:' });
     const pending = store.appendToStream('late', [event()]);

@@ -77,6 +77,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private readonly maxPosition: Database.Statement;
   private readonly filteredReads = new Map<string, Database.Statement>();
   private readonly appendInTransaction: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
+  private readonly appendNewInTransaction: (stream: string, events: NewEvent[]) => AppendResult;
   private readonly commitGroup: (group: PendingAppend[]) => (AppendResult | { failed: unknown })[];
   private pending: PendingAppend[] = [];
   /**
@@ -108,6 +109,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.seenDataVersion = this.dataVersion.get() as number;
     this.appendInTransaction = this.db.transaction((stream, events, expected) => this.appendNow(stream, events, expected));
+    this.appendNewInTransaction = this.db.transaction((stream, events) => this.insertAfter(stream, -1, events));
     // Each append runs in its own savepoint (a nested better-sqlite3 transaction): one that fails leaves the others.
     this.commitGroup = this.db.transaction((group: PendingAppend[]) => group.map((append) => this.appendAlone(append)));
   }
@@ -141,6 +143,17 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private appendAlone(append: PendingAppend): AppendResult | { failed: unknown } {
     const mark = this.written.length;
     try {
+      if (append.expected === 'no_stream') {
+        // A new stream (a delivery's first attempt, a new webhook) is written without looking first: the
+        // unique indexes refuse it if the stream or an event id exists, and then the full checks below
+        // say why (a conflict, or a retry of an append that was stored).
+        try {
+          return this.appendNewInTransaction(append.stream, append.events);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          this.written.length = mark;
+        }
+      }
       return this.appendInTransaction(append.stream, append.events, append.expected);
     } catch (error) {
       this.written.length = mark;
@@ -177,8 +190,12 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     if (duplicate) return this.repeatOfEarlierAppend(stream, events, expected, current, duplicate);
 
     if (!revisionMatches(expected, current)) throw new WrongExpectedVersion(stream, expected, current ?? 'no_stream');
+    return this.insertAfter(stream, current ?? -1, events);
+  }
 
-    let revision = current ?? -1;
+  /** Inserts `events` as revisions `before + 1` onwards. */
+  private insertAfter(stream: string, before: number, events: NewEvent[]): AppendResult {
+    let revision = before;
     let position = 0;
     const now = Date.now();
     // The events of one append usually share their metadata object: written out once.
@@ -416,6 +433,9 @@ function rowMatches(filter: AllFilter | undefined, row: EventRow): boolean {
   if (streams && streams.length > 0 && !streams.some((prefix) => row[1].startsWith(prefix))) return false;
   return !types || types.length === 0 || types.some((prefix) => row[4].startsWith(prefix));
 }
+
+const isUniqueViolation = (error: unknown): boolean =>
+  error instanceof Database.SqliteError && (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
 
 function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {
   switch (expected) {
