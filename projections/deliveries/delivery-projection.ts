@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import {
   evolveDelivery,
+  initialDeliveryState,
   type DeliveryAttempted,
   type DeliverySucceeded,
   type DeliveryEvent,
@@ -240,10 +241,12 @@ function applyAttemptAndSuccess(
   successes: SuccessCounts,
 ): void {
   const id = attempted.data.deliveryId;
-  const after = evolveDelivery(evolveDelivery(loadDeliveryState(s, id), attempted), succeeded);
+  // The first event of a delivery's stream finds it as its publish left it: no need to read that back.
+  const before = attempted.revision === 0 ? initialDeliveryState() : loadDeliveryState(s, id);
+  const after = evolveDelivery(evolveDelivery(before, attempted), succeeded);
   const a = attempted.data;
   const at = succeeded.data.succeededAt;
-  s.attemptedAndSucceeded.run(
+  const updated = s.attemptedAndSucceeded.run(
     after.status,
     after.attempts,
     after.roundAttempts,
@@ -258,6 +261,7 @@ function applyAttemptAndSuccess(
     at,
     id,
   );
+  if (updated.changes !== 1) throw new Error(`Delivery ${id} has events but was never published`);
   s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
   successes.add(a.webhookId, a.attemptedAt);
 }
