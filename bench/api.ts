@@ -7,7 +7,7 @@
  *   BENCH_OPS=bare,create npm run bench:api         (only these of bare, typename, create, query; with
  *                                                    BENCH_CPU_PROF, profile one operation without the others)
  *
- * hookgate runs as its own process, exactly as `npm start` runs it (node --import tsx src/main.ts), on a
+ * hookgate runs as its own process, exactly as `npm start` runs it (compiled: node dist/src/main.js), on a
  * fresh embedded store in a temporary directory; the baseline (a bare yoga answering `{ __typename }`) runs
  * as another process started the same way; autocannon runs here. On a 2-core machine the server under load
  * and the load generator each keep about one core, for hookgate and the baseline alike; in one process they
@@ -29,6 +29,7 @@ import { print } from 'graphql';
 import { CreateTenantDocument, CreateWebhookDocument, WebhooksDocument } from '../test/generated/graphql.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
 import { processCpuMicros } from './support/proc-cpu.js';
+import { serverEntry } from './support/server-entry.js';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -39,6 +40,8 @@ const SELECTED = (process.env.BENCH_OPS ?? OPERATIONS.join(',')).split(',').map(
 const unknownOperation = SELECTED.find((op) => !(OPERATIONS as readonly string[]).includes(op));
 if (unknownOperation) throw new Error(`BENCH_OPS: unknown operation ${unknownOperation} (known: ${OPERATIONS.join(', ')})`);
 const PRODUCTS = 100;
+/** hookgate as `npm start` runs it (compiled first), or from its sources with BENCH_SERVER=source. */
+const HOOKGATE_SCRIPT = serverEntry().from === 'compiled' ? 'dist/src/main.js' : 'src/main.ts';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 /** A directory to write a CPU profile of the hookgate process into (node --cpu-prof), e.g. to see where time goes. */
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
   let hookgate: ChildServer | undefined;
   let bare: ChildServer | undefined;
   try {
-    hookgate = await startChildServer('src/main.ts', {
+    hookgate = await startChildServer(HOOKGATE_SCRIPT, {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',

@@ -10,6 +10,9 @@
  *   npx tsx bench/delivery.ts                    (2,000 events × 10 webhooks = 20,000 deliveries)
  *   BENCH_EVENTS=500 BENCH_RECEIVERS=5 BENCH_PUBLISHERS=8 BENCH_CONCURRENCY=128 npx tsx bench/delivery.ts
  *
+ * The server runs as `npm start` runs it: compiled (bench/support/server-entry.ts
+ * builds it first); BENCH_SERVER=source runs the TypeScript through tsx instead.
+ *
  * BENCH_SERVER_CPU_PROF=<folder> writes a CPU profile of the server's measured
  * phase there (bench/support/cpu-profile-hook.mjs); BENCH_SERVER_NODE_OPTIONS
  * passes other Node options to the server.
@@ -37,7 +40,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { startReceiver, type WebhookReceiver } from '../test/support/receivers/webhook-receiver.js';
-import { startServerProcess } from '../test/support/server-process.js';
+import { startServerProcess, type ServerEntry } from '../test/support/server-process.js';
+import { serverEntry } from './support/server-entry.js';
 import { runBareSender, type SenderRunResult } from './delivery-bare-sender.js';
 import { processCpuMicros, threadCpuMicros } from './support/proc-cpu.js';
 
@@ -142,7 +146,7 @@ interface GatewayResult {
 async function runGateway(
   receiversProcess: ChildProcess,
   urls: string[],
-  options: { events: number; warmUpEvents: number; concurrency: number; publishers: number },
+  options: { events: number; warmUpEvents: number; concurrency: number; publishers: number; server: ServerEntry },
 ): Promise<GatewayResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-bench-'));
   const profileDir = process.env['BENCH_SERVER_CPU_PROF'] && resolve(process.env['BENCH_SERVER_CPU_PROF']);
@@ -163,7 +167,7 @@ async function runGateway(
     NODE_ENV: 'production',
     ...(serverNodeOptions && { NODE_OPTIONS: serverNodeOptions }),
     ...(profileDir && { BENCH_CPU_PROFILE_DIR: profileDir }),
-  });
+  }, 60_000, options.server);
   const agent = new Agent({ connections: options.publishers, keepAliveTimeout: 10_000 });
   try {
     const tenant = await graphql(agent, server.url, ADMIN_TOKEN, `mutation { createTenant(input: { name: "bench" }) { apiKey } }`);
@@ -276,6 +280,7 @@ async function main(): Promise<void> {
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
   const publishers = Number(process.env['BENCH_PUBLISHERS'] ?? 4);
   const warmUpEvents = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 1_000);
+  const server = serverEntry();
   const bareSecret = `whsec_${randomBytes(32).toString('base64')}`;
 
   const receiversProcess = fork(fileURLToPath(import.meta.url), [RECEIVERS_FLAG, String(receiverCount)], {
@@ -300,7 +305,7 @@ async function main(): Promise<void> {
       `   (CPU ${fmt(bare.cpuMicrosPerDelivery)} µs per delivery)`,
   );
 
-  const gateway = await runGateway(receiversProcess, urls, { events, warmUpEvents, concurrency, publishers });
+  const gateway = await runGateway(receiversProcess, urls, { events, warmUpEvents, concurrency, publishers, server });
   console.log(
     `hookgate (GraphQL publish → receipt)   ${fmt(gateway.perSecond).padStart(7)} deliveries/s   publish-to-receipt p50 ${fmt(gateway.p50Ms, 1)} ms  p99 ${fmt(gateway.p99Ms, 1)} ms` +
       `   (${fmt(gateway.publishPerSecond)} publishes/s; ${fmt(gateway.verified)} verified, ${fmt(gateway.unverified)} not)`,

@@ -11,7 +11,7 @@ export interface ChildServer {
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
- * Runs `script` as `node --import tsx <script>` (the way `npm start` runs hookgate) and resolves
+ * Runs `script` with node (a TypeScript one through tsx, `node --import tsx <script>`) and resolves
  * once it prints a line holding `"url":"http://…"`.
  */
 export async function startChildServer(
@@ -19,7 +19,8 @@ export async function startChildServer(
   env: Record<string, string> = {},
   nodeOptions: string[] = [],
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeOptions, ...loader, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

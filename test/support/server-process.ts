@@ -13,9 +13,20 @@ export interface ServerProcess {
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** Starts the real server (`src/main.ts`) in its own process on a free port and waits until it listens. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * How the server is run: from its TypeScript sources through tsx (as `npm run dev`), or compiled by
+ * `npm run build` into `dist/` (as `npm start`; `buildDir` names another build's folder).
+ */
+export type ServerEntry = { from: 'source' } | { from: 'compiled'; buildDir?: string };
+
+/** Starts the real server in its own process on a free port and waits until it listens. */
+export async function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  entry: ServerEntry = { from: 'source' },
+): Promise<ServerProcess> {
+  const args = entry.from === 'source' ? ['--import', 'tsx', 'src/main.ts'] : [`${entry.buildDir ?? 'dist'}/src/main.js`];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

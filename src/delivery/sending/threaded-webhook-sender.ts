@@ -10,7 +10,11 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-const THREAD_ENTRY = new URL('./sender-thread-entry.mjs', import.meta.url);
+// Compiled (`npm run build`), the thread runs its own JavaScript module; from the TypeScript sources it
+// needs tsx's loader registered first, which sender-thread-entry.mjs does.
+const THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./sender-thread-entry.mjs', import.meta.url)
+  : new URL('./sender-thread.js', import.meta.url);
 
 /**
  * The WebhookSender that hands each request to a sender thread
