@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AllSubscription, EventStore, RecordedEvent } from '../src/eventstore/event-store.js';
+import type { AllSubscription, EventStore, RecordedEvent, SubscriptionMessage } from '../src/eventstore/event-store.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { Projection } from './projection.js';
 import type { ReadModelDatabase } from './read-model-database.js';
@@ -150,10 +150,20 @@ export class ProjectionRunner {
     this.subscription = subscription;
     const iterator = subscription[Symbol.asyncIterator]();
     const pending: RecordedEvent[] = [];
+    // One wait for the next turn per batch, not per event: the events a subscription can hand over in this
+    // turn join the batch, and it is committed once the turn is over.
+    let endOfTurn: Promise<typeof IDLE> | undefined;
     for (;;) {
       const next = iterator.next();
-      let result = pending.length > 0 ? await Promise.race([next, nextTurn(IDLE)]) : await next;
+      let result: IteratorResult<SubscriptionMessage> | typeof IDLE;
+      if (pending.length > 0) {
+        result = await Promise.race([next, (endOfTurn ??= nextTurn(IDLE))]);
+      } else {
+        endOfTurn = undefined;
+        result = await next;
+      }
       if (result === IDLE) {
+        endOfTurn = undefined;
         this.commit(pending);
         result = await next;
       }
