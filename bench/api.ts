@@ -4,6 +4,7 @@
  *   npm run bench:api
  *   BENCH_WEBHOOKS=10000 BENCH_CONNECTIONS=50 BENCH_DURATION=10 BENCH_ROUNDS=3 npm run bench:api
  *   BENCH_CPU_PROF=/tmp/prof npm run bench:api      (a CPU profile of the hookgate process)
+ *   BENCH_SERVER=source npm run bench:api           (hookgate from its TypeScript sources, not the build)
  *   BENCH_OPS=bare,create npm run bench:api         (only these of bare, typename, create, query; with
  *                                                    BENCH_CPU_PROF, profile one operation without the others)
  *
