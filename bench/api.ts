@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { print } from 'graphql';
 import { CreateTenantDocument, CreateWebhookDocument, WebhooksDocument } from '../test/generated/graphql.js';
-import { startChildServer, type ChildServer } from './support/child-server.js';
+import { startServerProcess, type ServerProcess } from '../test/support/server-process.js';
 import { processCpuMicros } from './support/proc-cpu.js';
 import { serverEntry } from './support/server-entry.js';
 
@@ -42,7 +42,7 @@ const unknownOperation = SELECTED.find((op) => !(OPERATIONS as readonly string[]
 if (unknownOperation) throw new Error(`BENCH_OPS: unknown operation ${unknownOperation} (known: ${OPERATIONS.join(', ')})`);
 const PRODUCTS = 100;
 /** hookgate as `npm start` runs it (compiled first), or from its sources with BENCH_SERVER=source. */
-const HOOKGATE_SCRIPT = serverEntry().from === 'compiled' ? 'dist/src/main.js' : 'src/main.ts';
+const HOOKGATE_ENTRY = serverEntry();
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 /** A directory to write a CPU profile of the hookgate process into (node --cpu-prof), e.g. to see where time goes. */
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
@@ -134,19 +134,20 @@ const number = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFra
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookgate-bench-api-'));
-  let hookgate: ChildServer | undefined;
-  let bare: ChildServer | undefined;
+  let hookgate: ServerProcess | undefined;
+  let bare: ServerProcess | undefined;
   try {
-    hookgate = await startChildServer(HOOKGATE_SCRIPT, {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production', // no GraphiQL, no default tenant: as deployed
-      HOOKGATE_DATA_DIR: dataDir,
-      HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN,
-    }, CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []);
+    hookgate = await startServerProcess(
+      {
+        NODE_ENV: 'production', // no GraphiQL, no default tenant: as deployed
+        HOOKGATE_DATA_DIR: dataDir,
+        HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      },
+      60_000,
+      { ...HOOKGATE_ENTRY, execArgv: CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [] },
+    );
     // Production mode for both: graphql-js checks less in it (instanceOf), and hookgate runs so when deployed.
-    bare = await startChildServer('bench/support/bare-yoga-server.ts', { NODE_ENV: 'production' });
+    bare = await startServerProcess({ NODE_ENV: 'production' }, 60_000, { from: 'script', path: 'bench/support/bare-yoga-server.ts' });
 
     const tenant = await post(hookgate.url, ADMIN_TOKEN, JSON.stringify({ query: print(CreateTenantDocument), variables: { input: { name: 'bench' } } }));
     const apiKey: string = tenant.createTenant.apiKey;
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
     console.log(`seeded ${number(stored)} webhooks through createWebhook in ${number(seedSeconds, 1)} s (${number(stored / seedSeconds)}/s)`);
 
     const samples = { bare: [] as Sample[], typename: [] as Sample[], create: [] as Sample[], query: [] as Sample[] };
-    const allRuns: [keyof typeof samples, ChildServer, () => Promise<autocannon.Result>][] = [
+    const allRuns: [keyof typeof samples, ServerProcess, () => Promise<autocannon.Result>][] = [
       ['bare', bare, () => load({ url: bare!.url, body: TYPENAME })],
       ['typename', hookgate, () => load({ url: hookgate!.url, token: apiKey, body: TYPENAME })],
       ['create', hookgate, () => load({ url: hookgate!.url, token: apiKey, body: createBody({ eventTypes: ['order.*'], clouds: ['AWS'] }) })],

@@ -15,9 +15,23 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
  * How the server is run: from its TypeScript sources through tsx (as `npm run dev`), or compiled by
- * `npm run build` into `dist/` (as `npm start`; `buildDir` names another build's folder).
+ * `npm run build` into `dist/` (as `npm start`; `buildDir` names another build's folder); or another
+ * server script, such as a benchmark's baseline (TypeScript through tsx). `execArgv`: more node options.
  */
-export type ServerEntry = { from: 'source' } | { from: 'compiled'; buildDir?: string };
+export type ServerEntry = ({ from: 'source' } | { from: 'compiled'; buildDir?: string } | { from: 'script'; path: string }) & {
+  execArgv?: string[];
+};
+
+function nodeArguments(entry: ServerEntry): string[] {
+  switch (entry.from) {
+    case 'source':
+      return ['--import', 'tsx', 'src/main.ts'];
+    case 'compiled':
+      return [`${entry.buildDir ?? 'dist'}/src/main.js`];
+    case 'script':
+      return entry.path.endsWith('.ts') ? ['--import', 'tsx', entry.path] : [entry.path];
+  }
+}
 
 /** Starts the real server in its own process on a free port and waits until it listens. */
 export async function startServerProcess(
@@ -25,8 +39,7 @@ export async function startServerProcess(
   timeoutMs = 30_000,
   entry: ServerEntry = { from: 'source' },
 ): Promise<ServerProcess> {
-  const args = entry.from === 'source' ? ['--import', 'tsx', 'src/main.ts'] : [`${entry.buildDir ?? 'dist'}/src/main.js`];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...(entry.execArgv ?? []), ...nodeArguments(entry)], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
