@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ServerProcess {
@@ -15,19 +17,27 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
  * How the server is run: from its TypeScript sources through tsx (as `npm run dev`), or compiled by
- * `npm run build` into `dist/` (as `npm start`; `buildDir` names another build's folder); or another
+ * `npm run build` into `dist/` with the node options of `npm start` (`buildDir` names another build's folder); or another
  * server script, such as a benchmark's baseline (TypeScript through tsx). `execArgv`: more node options.
  */
 export type ServerEntry = ({ from: 'source' } | { from: 'compiled'; buildDir?: string } | { from: 'script'; path: string }) & {
   execArgv?: string[];
 };
 
+/** The node arguments of `npm start` (its options included), with the build read from `buildDir`. */
+function startArguments(buildDir: string): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const [command, ...args] = start.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start is not a node command: ${start}`);
+  return args.map((arg) => (arg.startsWith('dist/') ? `${buildDir}/${arg.slice('dist/'.length)}` : arg));
+}
+
 function nodeArguments(entry: ServerEntry): string[] {
   switch (entry.from) {
     case 'source':
       return ['--import', 'tsx', 'src/main.ts'];
     case 'compiled':
-      return [`${entry.buildDir ?? 'dist'}/src/main.js`];
+      return startArguments(entry.buildDir ?? 'dist');
     case 'script':
       return entry.path.endsWith('.ts') ? ['--import', 'tsx', entry.path] : [entry.path];
   }
