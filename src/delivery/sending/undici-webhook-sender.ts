@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { request, type Agent } from 'undici';
+import type { Agent } from 'undici';
 import { OAuth2TokenCache } from './oauth2-token-cache.js';
 import { requestClientCredentialsToken, TokenRequestError } from './oauth2-token-request.js';
 import { createOutboundAgent } from './outbound-agent.js';
@@ -29,6 +29,9 @@ export interface UndiciWebhookSenderOptions {
 
 type PostOutcome = Omit<SendOutcome, 'durationMs'>;
 
+/** Webhook urls whose parsed form is kept; past this many the cache starts again. */
+const MAX_CACHED_TARGETS = 10_000;
+
 function statusMessage(status: number, location: string | string[] | undefined): string {
   const reason = STATUS_CODES[status];
   const answered = `receiver answered ${status}${reason ? ` ${reason}` : ''}`;
@@ -46,6 +49,7 @@ function statusMessage(status: number, location: string | string[] | undefined):
  */
 export class UndiciWebhookSender implements WebhookSender {
   readonly #agent: Agent;
+  readonly #targets = new Map<string, { origin: string; path: string }>();
   readonly #tokens: OAuth2TokenCache;
   readonly #timeoutMs: number;
   readonly #userAgent: string;
@@ -103,11 +107,28 @@ export class UndiciWebhookSender implements WebhookSender {
     await this.#agent.close();
   }
 
+  /**
+   * Where a webhook url points, as undici's dispatcher takes it. Parsed once per url: undici's
+   * `request(url, …)` would parse it and copy the options into a new object on every send.
+   */
+  #target(url: string): { origin: string; path: string } {
+    let target = this.#targets.get(url);
+    if (target === undefined) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (this.#targets.size >= MAX_CACHED_TARGETS) this.#targets.clear();
+      this.#targets.set(url, target);
+    }
+    return target;
+  }
+
   async #post(delivery: OutboundDelivery, bearerToken: string | null): Promise<PostOutcome> {
     const deadline = new RequestDeadline(this.#timeoutMs);
     try {
-      const response = await request(delivery.url, {
-        dispatcher: this.#agent,
+      const { origin, path } = this.#target(delivery.url);
+      const response = await this.#agent.request({
+        origin,
+        path,
         method: 'POST',
         headers: deliveryHeaders(delivery, { bearerToken, userAgent: this.#userAgent }),
         body: delivery.body,
