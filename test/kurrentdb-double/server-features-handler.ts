@@ -12,7 +12,9 @@ const SUPPORTED = [
   { service: 'event_store.client.streams.streams', method: 'read', features: ['position', 'events'] },
   { service: 'event_store.client.streams.streams', method: 'append', features: [] },
   { service: 'event_store.client.server_features.serverfeatures', method: 'getsupportedmethods', features: [] },
-  // The client checks for the 'all' feature before creating or reading a group on $all; streams are not implemented.
+  // The client checks for the 'all' feature before creating or reading a group on $all. Groups on a single
+  // stream are not modelled: Create and Read refuse them as UNIMPLEMENTED (tested in kurrentdb-double.int.spec.ts);
+  // hookgate's adapter only uses a round-robin group on $all.
   { service: 'event_store.client.persistent_subscriptions.persistentsubscriptions', method: 'create', features: ['all'] },
   { service: 'event_store.client.persistent_subscriptions.persistentsubscriptions', method: 'read', features: ['all'] },
 ];
