@@ -45,8 +45,8 @@ import { allDeliveries, type DeliveryAssignment } from '../delivery/worker/deliv
 import { DeliveryWorker } from '../delivery/worker/delivery-worker.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import { createHookgateYoga } from '../graphql/create-yoga.js';
-import { admitGraphQLBody } from './graphql-body-limit.js';
-import { readBoundedBody } from './read-bounded-body.js';
+import { admitGraphQLBody, MAX_GRAPHQL_BODY_BYTES } from './graphql-body-limit.js';
+import { readBody } from './read-body.js';
 import { schema } from '../graphql/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { type Clock, systemClock } from '../ports/clock.js';
@@ -331,9 +331,11 @@ export function buildApp({
     if (path === yoga.graphqlEndpoint) {
       if (!admitGraphQLBody(req, res)) return;
       if (Number(req.headers['content-length'] ?? 0) > 0) {
-        const body = await readBoundedBody(req);
-        if (body === null) return;
-        (req as IncomingMessage & { body?: Buffer }).body = body;
+        // Within the limit (admitted above, and Node holds a body to its declared length): read whole, for Yoga.
+        const read = await readBody(req, MAX_GRAPHQL_BODY_BYTES);
+        if (read.kind === 'gone') return;
+        if (read.kind === 'too-large') throw new Error('a GraphQL request body longer than its admitted Content-Length');
+        (req as IncomingMessage & { body?: Buffer }).body = read.body;
       }
       await yoga.requestListener(req, res);
       return;

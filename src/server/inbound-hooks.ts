@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { TriggerCalls } from '../application/triggers/trigger-calls.js';
 import { MAX_TRIGGER_BODY_BYTES, MAX_TRIGGER_ID_LENGTH } from '../domain/trigger/trigger-rules.js';
 import { INBOUND_HOOKS_PREFIX } from './inbound-hooks-path.js';
+import { readBody } from './read-body.js';
 import { refuseBody } from './refuse-body.js';
 
 function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
@@ -37,42 +38,6 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   return Object.fromEntries(flat);
 }
 
-type BodyRead = { ok: true; body: Buffer } | { ok: false };
-
-/** Reads the body, counting as it goes: stops at the first byte past the limit (a chunked body declares no length). */
-function readBody(req: IncomingMessage): Promise<BodyRead> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_TRIGGER_BODY_BYTES) {
-        cleanup();
-        req.pause();
-        resolve({ ok: false });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ ok: true, body: Buffer.concat(chunks, size) });
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
-}
-
 /**
  * The inbound endpoint of triggers: 202 `{"runId"}` for a verified call,
  * 401 for an unverified one or an unknown trigger, 413 for a body over 1 MiB
@@ -90,8 +55,9 @@ export async function handleInboundHook(req: IncomingMessage, res: ServerRespons
     return;
   }
   const triggerId = triggerIdFrom(path);
-  const read = await readBody(req);
-  if (!read.ok) {
+  const read = await readBody(req, MAX_TRIGGER_BODY_BYTES);
+  if (read.kind === 'gone') return;
+  if (read.kind === 'too-large') {
     refuseBodyTooLarge(req, res);
     return;
   }
