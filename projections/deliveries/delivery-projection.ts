@@ -191,8 +191,12 @@ const attemptedBy = (event: RecordedEvent & DeliveryAttempted): string | null =>
 
 /** The attempt's own row and its count in the webhook's health. */
 function recordAttempt(s: Statements, id: string, a: DeliveryAttempted['data']): void {
-  s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
+  insertAttemptRow(s, id, a);
   countAttempt(s, a.webhookId, a.attemptedAt, a.errorKind === null);
+}
+
+function insertAttemptRow(s: Statements, id: string, a: DeliveryAttempted['data']): void {
+  s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
 }
 
 function applyDeliveryEvent(s: Statements, event: RecordedEvent & DeliveryEvent): void {
@@ -262,7 +266,7 @@ function applyAttemptAndSuccess(
     id,
   );
   if (updated.changes !== 1) throw new Error(`Delivery ${id} has events but was never published`);
-  s.insertAttempt.run(id, a.attempt, a.attemptedAt, a.statusCode, a.durationMs, a.error, a.errorKind, a.responseExcerpt, a.nextAttemptAt);
+  insertAttemptRow(s, id, a);
   successes.add(a.webhookId, a.attemptedAt);
 }
 
@@ -298,10 +302,9 @@ class SuccessCounts {
     this.byWebhook.clear();
   }
 
-  private write(webhookId: string, { lastAt, hour, count }: { lastAt: string; hour: string; count: number }): void {
+  private write(webhookId: string, { lastAt, count }: { lastAt: string; count: number }): void {
     this.s.healthSuccess.run({ webhook: webhookId, at: lastAt });
-    const inBucket = this.s.countHourSuccesses.get({ webhook: webhookId, at: hour, n: count }) as number;
-    if (inBucket === count) this.s.pruneHours.run(webhookId, hourBucket(new Date(Date.parse(lastAt) - KEEP_HOURS_MS).toISOString()));
+    countInHour(this.s, webhookId, lastAt, count, count);
   }
 }
 
@@ -314,8 +317,13 @@ function countAttempt(s: Statements, webhookId: string, attemptedAt: string, ok:
   const params = { webhook: webhookId, at: attemptedAt };
   if (ok) s.healthSuccess.run(params);
   else s.healthFailure.run(params);
-  const inBucket = s.countHour.get({ webhook: webhookId, at: hourBucket(attemptedAt), success: ok ? 1 : 0 }) as number;
-  if (inBucket === 1) s.pruneHours.run(webhookId, hourBucket(new Date(Date.parse(attemptedAt) - KEEP_HOURS_MS).toISOString()));
+  countInHour(s, webhookId, attemptedAt, 1, ok ? 1 : 0);
+}
+
+/** Adds attempts to the hour bucket of `attemptedAt`; the first to open a bucket drops the buckets too old to keep. */
+function countInHour(s: Statements, webhookId: string, attemptedAt: string, attempts: number, successes: number): void {
+  const inBucket = s.countHour.get({ webhook: webhookId, at: hourBucket(attemptedAt), attempts, successes }) as number;
+  if (inBucket === attempts) s.pruneHours.run(webhookId, hourBucket(new Date(Date.parse(attemptedAt) - KEEP_HOURS_MS).toISOString()));
 }
 
 function applyWebhookEvent(s: Statements, event: RecordedEvent & WebhookEvent): void {
@@ -391,15 +399,8 @@ function prepare(db: Database.Database) {
     healthReset: db.prepare('UPDATE webhook_delivery_health SET failing_since = NULL WHERE webhook_id = ?'),
     countHour: db
       .prepare(
-        `INSERT INTO webhook_delivery_hours (webhook_id, hour, attempts, successes) VALUES (@webhook, @at, 1, @success)
-         ON CONFLICT (webhook_id, hour) DO UPDATE SET attempts = attempts + 1, successes = successes + @success
-         RETURNING attempts`,
-      )
-      .pluck(),
-    countHourSuccesses: db
-      .prepare(
-        `INSERT INTO webhook_delivery_hours (webhook_id, hour, attempts, successes) VALUES (@webhook, @at, @n, @n)
-         ON CONFLICT (webhook_id, hour) DO UPDATE SET attempts = attempts + @n, successes = successes + @n
+        `INSERT INTO webhook_delivery_hours (webhook_id, hour, attempts, successes) VALUES (@webhook, @at, @attempts, @successes)
+         ON CONFLICT (webhook_id, hour) DO UPDATE SET attempts = attempts + @attempts, successes = successes + @successes
          RETURNING attempts`,
       )
       .pluck(),

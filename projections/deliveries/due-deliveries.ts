@@ -123,7 +123,6 @@ export class DueDeliveries {
     return row && toDueDelivery(row);
   }
 
-
   /** The earliest due time strictly after `now`, to sleep until; null when nothing is waiting. */
   nextDueAfter(now: string): string | null {
     return (this.nextDueStatement.get(now) as string | null) ?? null;

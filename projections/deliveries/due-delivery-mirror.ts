@@ -29,8 +29,9 @@ const before = (a: DueDelivery, b: DueDelivery): boolean =>
  * The table stays the source of truth: the mirror is loaded from it, and
  * after each commit of the delivery projection the rows that the committed
  * events touched are read again (`refresh`; a publish's new rows follow from
- * its event), so it shows exactly what the table shows. When there are more PENDING rows than it holds, it answers
- * from the table instead (DueDeliveries) until they fit again.
+ * its event), so it shows exactly what the table shows. When there are more
+ * PENDING rows than it holds, it answers from the table instead
+ * (DueDeliveries) until they fit again.
  *
  * Order and answers are the table's: earliest due first, then by id.
  */
