@@ -199,14 +199,14 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     let position = 0;
     const now = Date.now();
     // The events of one append usually share their metadata object: written out once.
-    let metadataOf: EventMetadata | undefined;
+    let metadataOf: EventMetadata | undefined | null = null;
     let metadata = '';
     for (const event of events) {
       revision += 1;
       const data = JSON.stringify(event.data);
-      if (metadataOf === undefined || event.metadata !== metadataOf) {
-        metadataOf = event.metadata ?? {};
-        metadata = JSON.stringify(metadataOf);
+      if (event.metadata !== metadataOf) {
+        metadataOf = event.metadata;
+        metadata = JSON.stringify(metadataOf ?? {});
       }
       const info = this.insertEvent.run(stream, revision, event.id, event.type, data, metadata, now);
       position = Number(info.lastInsertRowid);
@@ -435,7 +435,7 @@ function rowMatches(filter: AllFilter | undefined, row: EventRow): boolean {
 }
 
 const isUniqueViolation = (error: unknown): boolean =>
-  error instanceof Database.SqliteError && (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+  error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 function revisionMatches(expected: ExpectedRevision, current: number | undefined): boolean {
   switch (expected) {
