@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import type { ServerEntry } from '../../test/support/server-process.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
+import { buildServer, type ServerEntry } from '../../test/support/server-process.js';
 
 /**
  * The server a benchmark measures: by default the compiled build that `npm start` runs (built here
@@ -13,7 +9,6 @@ export function serverEntry(): ServerEntry {
   const from = process.env['BENCH_SERVER'] ?? 'compiled';
   if (from === 'source') return { from: 'source' };
   if (from !== 'compiled') throw new Error(`BENCH_SERVER: ${from} is neither compiled nor source`);
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  buildServer();
   return { from: 'compiled' };
 }

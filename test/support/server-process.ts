@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -16,13 +17,20 @@ export interface ServerProcess {
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
- * How the server is run: from its TypeScript sources through tsx (as `npm run dev`), or compiled by
- * `npm run build` into `dist/` with the node options of `npm start` (`buildDir` names another build's folder); or another
- * server script, such as a benchmark's baseline (TypeScript through tsx). `execArgv`: more node options.
+ * How the server is run: from its TypeScript sources through tsx (as `npm run dev`), or compiled
+ * (buildServer) and started with the node options of `npm start` (`buildDir`: another build's folder
+ * than dist/); or another server script, such as a benchmark's baseline (TypeScript through tsx).
+ * `execArgv`: more node options.
  */
 export type ServerEntry = ({ from: 'source' } | { from: 'compiled'; buildDir?: string } | { from: 'script'; path: string }) & {
   execArgv?: string[];
 };
+
+/** Compiles the server as `npm run build` does, into `buildDir` (inside the checkout, so that it finds the installed packages). */
+export function buildServer(buildDir = 'dist'): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', buildDir], { cwd: ROOT, stdio: 'inherit' });
+}
 
 /** The node arguments of `npm start` (its options included), with the build read from `buildDir`. */
 function startArguments(buildDir: string): string[] {
