@@ -1,5 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AllSubscription, EventStore, RecordedEvent, SubscriptionMessage } from '../src/eventstore/event-store.js';
+import type { AllSubscription, EventStore, RecordedEvent } from '../src/eventstore/event-store.js';
 import type { Logger } from '../src/logging/logger.js';
 import type { Projection } from './projection.js';
 import type { ReadModelDatabase } from './read-model-database.js';
@@ -24,8 +23,6 @@ interface Waiter {
   reject(error: Error): void;
   timer: NodeJS.Timeout;
 }
-
-const IDLE = Symbol('idle');
 
 /**
  * Feeds one projection from the store: resumes after its checkpoint, applies
@@ -148,30 +145,23 @@ export class ProjectionRunner {
   private async follow(): Promise<void> {
     const subscription = this.store.subscribeToAll({ afterPosition: this.position, filter: this.projection.filter });
     this.subscription = subscription;
-    const iterator = subscription[Symbol.asyncIterator]();
     const pending: RecordedEvent[] = [];
-    // One wait for the next turn per batch, not per event: the events a subscription can hand over in this
-    // turn join the batch, and it is committed once the turn is over.
-    let endOfTurn: Promise<typeof IDLE> | undefined;
-    for (;;) {
-      const next = iterator.next();
-      let result: IteratorResult<SubscriptionMessage> | typeof IDLE;
-      if (pending.length > 0) {
-        result = await Promise.race([next, (endOfTurn ??= nextTurn(IDLE))]);
-      } else {
-        endOfTurn = undefined;
-        result = await next;
-      }
-      if (result === IDLE) {
-        endOfTurn = undefined;
+    // The events a subscription hands over in this turn join one batch, committed once the turn is over:
+    // one scheduled commit per batch (not a race against the next event per event), which also runs
+    // while the loop below waits for an event that is not there yet.
+    let commitScheduled = false;
+    const commitAtEndOfTurn = () => {
+      commitScheduled = false;
+      if (this.stopped) return;
+      try {
         this.commit(pending);
-        result = await next;
+      } catch {
+        // commit() recorded the failure and stopped the runner; ending the subscription ends the loop.
+        void subscription.unsubscribe();
       }
-      if (result.done) {
-        this.commit(pending);
-        return;
-      }
-      const message = result.value;
+    };
+    for await (const message of subscription) {
+      if (this.failure) return;
       if (message.kind === 'caughtUp') {
         this.commit(pending);
         this.advanceTo(message.position);
@@ -179,7 +169,12 @@ export class ProjectionRunner {
       }
       pending.push(message.event);
       if (pending.length >= this.maxBatch) this.commit(pending);
+      else if (!commitScheduled) {
+        commitScheduled = true;
+        setImmediate(commitAtEndOfTurn);
+      }
     }
+    if (!this.failure) this.commit(pending);
   }
 
   private commit(pending: RecordedEvent[]): void {
