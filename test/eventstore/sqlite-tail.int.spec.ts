@@ -15,7 +15,7 @@ async function readAllAfter(store: SqliteEventStore, position: number, filter?: 
 }
 
 describe('SQLite reads of the latest events (served from memory while this connection is the only writer)', () => {
-  it('answers as the table does, filters included, and each read gets its own copy of the data', async () => {
+  it('answers as the table does, filters included, and no reader can change the data another reads', async () => {
     const store = new SqliteEventStore({ filename: ':memory:' });
     await store.appendToStream('message-1', [event('MessagePublished', { n: 1 })]);
     await Promise.all([
@@ -31,11 +31,44 @@ describe('SQLite reads of the latest events (served from memory while this conne
       [4, 'webhook-1', 0, 'WebhookCreated'],
     ]);
     expect((await readAllAfter(store, 1, { streamNamePrefixes: ['delivery-', 'webhook-'], eventTypePrefixes: ['Delivery'] })).map((e) => e.position)).toEqual([2, 3]);
+    // Readers of the tail share one parse of each event, frozen.
     const [first] = await readAllAfter(store, 0);
-    (first!.data as { n: number }).n = 99;
-    expect((await readAllAfter(store, 0))[0]!.data).toEqual({ n: 1 });
+    expect(() => {
+      (first!.data as { n: number }).n = 99;
+    }).toThrow(TypeError);
+    expect(() => {
+      first!.metadata.tenantId = 'other';
+    }).toThrow(TypeError);
+    const [again] = await readAllAfter(store, 0);
+    expect(again!.data).toEqual({ n: 1 });
+    expect(again!.metadata).toEqual({ tenantId: 't' });
     expect(await store.headPosition()).toBe(4);
     await store.close();
+  });
+
+  it('hands out events read from the table frozen too, nested values included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookgate-tail-'));
+    const filename = join(dir, 'events.db');
+    const writer = new SqliteEventStore({ filename });
+    const reader = new SqliteEventStore({ filename });
+    try {
+      await writer.appendToStream('message-1', [event('MessagePublished', { deliveries: [{ id: 'd-1' }], payload: { a: { b: 1 } } })]);
+      // The reader wrote nothing: it has no tail and reads the table.
+      const fromTable = [(await reader.readStream('message-1')).events[0]!, (await readAllAfter(reader, 0))[0]!];
+      const fromTail = (await readAllAfter(writer, 0))[0]!;
+      for (const recorded of [...fromTable, fromTail]) {
+        const data = recorded.data as { deliveries: { id: string }[]; payload: { a: { b: number } } };
+        expect(Object.isFrozen(data.deliveries[0])).toBe(true);
+        expect(() => {
+          data.payload.a.b = 2;
+        }).toThrow(TypeError);
+        expect(data).toEqual({ deliveries: [{ id: 'd-1' }], payload: { a: { b: 1 } } });
+      }
+    } finally {
+      await writer.close();
+      await reader.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sees what another connection appended to the same file', async () => {
