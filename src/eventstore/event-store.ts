@@ -35,7 +35,10 @@ export interface NewEvent<Type extends string = string, Data = JsonValue> {
   metadata?: EventMetadata;
 }
 
-/** An event as stored. */
+/**
+ * An event as stored. Its data and metadata are read-only: a store may hand the
+ * same objects to every reader (the SQLite store does, frozen).
+ */
 export interface RecordedEvent<Type extends string = string, Data = JsonValue> {
   id: string;
   type: Type;
