@@ -32,6 +32,8 @@ const environmentSchema = z.object({
   HOOKGATE_DISABLE_AFTER: z.string().min(1).default('5d'),
   HOOKGATE_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(256),
   HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK: z.coerce.number().int().min(1).max(1_000).default(16),
+  HOOKGATE_PUBLISH_BACKLOG: z.coerce.number().int().min(0).max(10_000_000).optional(),
+  HOOKGATE_PUBLISH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   HOOKGATE_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   HOOKGATE_INSTANCE_ID: z.string().min(1).max(128).optional(),
   HOOKGATE_DELIVERY_TAKEOVER_AFTER: z.string().min(1).optional(),
@@ -62,6 +64,13 @@ export interface Config {
   /** Requests in flight at once, over all webhooks and per webhook. */
   deliveryConcurrency: number;
   deliveryConcurrencyPerWebhook: number;
+  /**
+   * Due deliveries waiting for a request slot beyond which publishEvent waits (backpressure); 0 turns it off.
+   * Default: 4 times the delivery concurrency.
+   */
+  publishBacklog: number;
+  /** The longest a publish waits for the backlog to shrink before it goes ahead anyway. */
+  publishMaxWaitMs: number;
   /** Messages a GraphQL subscriber may fall behind before it is cut off. */
   subscriptionBuffer: number;
   /** Names this gateway among several sharing a KurrentDB (the consumer name in its persistent subscription). */
@@ -103,6 +112,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     disableAfter: env.HOOKGATE_DISABLE_AFTER,
     deliveryConcurrency: env.HOOKGATE_DELIVERY_CONCURRENCY,
     deliveryConcurrencyPerWebhook: env.HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK,
+    publishBacklog: env.HOOKGATE_PUBLISH_BACKLOG ?? 4 * env.HOOKGATE_DELIVERY_CONCURRENCY,
+    publishMaxWaitMs: env.HOOKGATE_PUBLISH_MAX_WAIT_MS,
     subscriptionBuffer: env.HOOKGATE_SUBSCRIPTION_BUFFER,
     instanceId: env.HOOKGATE_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     deliveryTakeoverAfter: env.HOOKGATE_DELIVERY_TAKEOVER_AFTER,

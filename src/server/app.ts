@@ -43,6 +43,7 @@ import { AutoTester } from '../delivery/tester/auto-tester.js';
 import { WebhookEndpoints } from '../delivery/webhook-endpoints.js';
 import { allDeliveries, type DeliveryAssignment } from '../delivery/worker/delivery-assignment.js';
 import { DeliveryWorker } from '../delivery/worker/delivery-worker.js';
+import { PublishAdmission } from '../delivery/worker/publish-admission.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import { createHookgateYoga } from '../graphql/create-yoga.js';
 import { admitGraphQLBody, MAX_GRAPHQL_BODY_BYTES } from './graphql-body-limit.js';
@@ -168,6 +169,15 @@ export function buildApp({
     );
   const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });
 
+  // Backpressure on publishEvent while the delivery backlog is over its limit (the worker is built below).
+  const publishAdmission = new PublishAdmission(
+    {
+      dueBacklog: (limit) => worker.dueBacklog(limit),
+      onProgress: (listener) => deliveryRunner.onAdvance(() => listener()),
+    },
+    { backlogLimit: config.publishBacklog, maxWaitMs: config.publishMaxWaitMs },
+  );
+
   const services: Services = {
     webhooks: new WebhookRegistry({
       store,
@@ -198,6 +208,7 @@ export function buildApp({
       store,
       clock,
       ids: deliveryIds,
+      admission: publishAdmission,
       readModel: {
         validWebhooks: (tenantId) => webhookDirectory.valid(tenantId),
         disabledEventTypes: (tenantId) =>
@@ -381,6 +392,8 @@ export function buildApp({
     stop: () => {
       stopping ??= (async () => {
         await subscriptions.close();
+        // Publishes held back by the backlog go ahead now rather than hold the shutdown up.
+        publishAdmission.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -123,6 +123,72 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
     expect(sender.maxInFlight).toBeLessThanOrEqual(3);
   });
 
+  it('holds a publish back while more deliveries are due than HOOKGATE_PUBLISH_BACKLOG, until they go out', async () => {
+    const sender = new ScriptedSender();
+    harness = await startInProcessApp(sender, { HOOKGATE_DELIVERY_CONCURRENCY: '2', HOOKGATE_PUBLISH_BACKLOG: '2' });
+    const h = harness;
+    const url = 'http://127.0.0.1:9/busy';
+    await validWebhook(h, url);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    sender.reply(url, async () => {
+      await gate;
+      return outcomes.ok();
+    });
+    const publish = (n: number) => h.app.services.publisher.publish(h.meta, { type: 'order.created', payload: { n } });
+
+    // Two in flight (the global limit), then two due and waiting: the backlog is at its limit, not over it.
+    await publish(1);
+    await publish(2);
+    await eventually(() => sender.deliveriesTo(url).length === 2, 5_000, 'two requests in flight');
+    await publish(3);
+    await publish(4);
+    await publish(5); // admitted with 2 waiting; now 3 are
+    let sixthDone = false;
+    const sixth = publish(6).then((result) => {
+      sixthDone = true;
+      return result;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sixthDone).toBe(false);
+    expect(h.app.services.deliveryQueries.list(h.meta.tenantId, {}, 50).totalCount).toBe(5);
+
+    release();
+    const published = await sixth;
+    await settled(h, published.deliveries[0]!.id);
+    // Published when admitted, not when asked.
+    expect(sender.deliveriesTo(url)).toHaveLength(6);
+  });
+
+  it("does not count a slow webhook's own queue as backlog: other publishes go ahead", async () => {
+    const sender = new ScriptedSender();
+    harness = await startInProcessApp(sender, {
+      HOOKGATE_DELIVERY_CONCURRENCY: '4',
+      HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK: '1',
+      HOOKGATE_PUBLISH_BACKLOG: '1',
+      HOOKGATE_PUBLISH_MAX_WAIT_MS: '60000',
+    });
+    const h = harness;
+    const slow = 'http://127.0.0.1:9/slow';
+    const fast = 'http://127.0.0.1:9/fast';
+    await validWebhook(h, slow, { eventTypes: ['slow.*'] });
+    await validWebhook(h, fast, { eventTypes: ['fast.*'] });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    sender.reply(slow, async () => {
+      await gate;
+      return outcomes.ok();
+    });
+    for (let i = 0; i < 5; i++) await h.app.services.publisher.publish(h.meta, { type: 'slow.thing', payload: i });
+    await eventually(() => sender.deliveriesTo(slow).length === 1, 5_000, 'one slow request in flight');
+    // Four slow deliveries are due, all held back by their webhook's limit of 1: none waits for a free slot.
+    const started = Date.now();
+    const fastOne = await h.app.services.publisher.publish(h.meta, { type: 'fast.thing', payload: 1 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await settled(h, fastOne.deliveries[0]!.id);
+    release();
+  });
+
   it('deactivates the webhook on 410 Gone, and fails its other pending deliveries without sending them', async () => {
     const sender = new ScriptedSender();
     harness = await startInProcessApp(sender, { HOOKGATE_RETRY_SCHEDULE: '0,400ms' });

@@ -46,6 +46,8 @@ export interface EventPublisherDependencies {
   readModel: PublishReadModel;
   clock: Clock;
   ids: IdGenerator;
+  /** Backpressure: resolves when a new message may be published (the delivery backlog has room). */
+  admission?: { whenAdmitted(): Promise<void> };
 }
 
 export interface ResolveQuery {
@@ -112,8 +114,14 @@ export class EventPublisher {
     };
   }
 
-  private async publishAs(meta: RequestMeta, messageId: string, input: PublishInput, now: Date): Promise<PublishResult> {
-    const { readModel, store } = this.deps;
+  private async publishAs(meta: RequestMeta, messageId: string, input: PublishInput, requestedAt: Date): Promise<PublishResult> {
+    const { readModel, store, admission, clock } = this.deps;
+    let now = requestedAt;
+    if (admission) {
+      await admission.whenAdmitted();
+      // Published when admitted: a publish may have waited for the delivery backlog.
+      now = clock.now();
+    }
     const receivers = routeMessage(readModel.validWebhooks(meta.tenantId), readModel.disabledEventTypes(meta.tenantId), {
       type: input.type,
       productId: input.productId?.trim() || null,

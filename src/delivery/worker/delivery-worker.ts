@@ -186,7 +186,7 @@ export class DeliveryWorker {
     // Rows assigned to other instances (scale-out) come back on every pass: the next pass looks past them.
     let othersRows = 0;
     for (let pass = 0; pass < MAX_PASSES && this.inFlight < settings.concurrency; pass++) {
-      const full = [...this.inFlightPerWebhook].filter(([, n]) => n >= settings.perWebhookConcurrency).map(([id]) => id);
+      const full = this.fullWebhooks();
       const free = settings.concurrency - this.inFlight;
       // Rows of webhooks that fill up during the pass, and rows of other instances (scale-out), come back on the
       // next pass: look further than the free slots.
@@ -211,6 +211,22 @@ export class DeliveryWorker {
     }
     const next = queue.nextDueAfter(nowIso);
     if (next !== null) this.sleepUntil(Date.parse(next));
+  }
+
+  /**
+   * Deliveries due now that wait for a free request slot, counted up to
+   * `limit`: neither in flight nor waiting for their outcome to be read, nor
+   * held back by their own webhook's limit. 0 while the worker is stopped.
+   */
+  dueBacklog(limit: number): number {
+    if (this.stopped) return 0;
+    return this.deps.queue.due(this.deps.clock.now().toISOString(), limit, this.fullWebhooks(), this.held).length;
+  }
+
+  /** Webhooks with as many requests in flight as they may have. */
+  private fullWebhooks(): string[] {
+    const { perWebhookConcurrency } = this.deps.settings;
+    return [...this.inFlightPerWebhook].filter(([, n]) => n >= perWebhookConcurrency).map(([id]) => id);
   }
 
   private sleepUntil(due: number): void {
