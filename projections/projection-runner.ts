@@ -146,11 +146,11 @@ export class ProjectionRunner {
     const subscription = this.store.subscribeToAll({ afterPosition: this.position, filter: this.projection.filter });
     this.subscription = subscription;
     const pending: RecordedEvent[] = [];
-    // The events a subscription hands over in this turn join one batch, committed once the turn is over:
-    // one scheduled commit per batch (not a race against the next event per event), which also runs
-    // while the loop below waits for an event that is not there yet.
+    // The events a subscription has at hand join one batch, committed as soon as they are all read (the
+    // loop below then waits for the next append): a write is visible to the caller waiting for it in the
+    // turn it was committed, not a turn later. One scheduled commit per batch, not a race per event.
     let commitScheduled = false;
-    const commitAtEndOfTurn = () => {
+    const commitBatch = () => {
       commitScheduled = false;
       if (this.stopped) return;
       try {
@@ -171,7 +171,7 @@ export class ProjectionRunner {
       if (pending.length >= this.maxBatch) this.commit(pending);
       else if (!commitScheduled) {
         commitScheduled = true;
-        setImmediate(commitAtEndOfTurn);
+        process.nextTick(commitBatch);
       }
     }
     if (!this.failure) this.commit(pending);
