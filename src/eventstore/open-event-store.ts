@@ -8,8 +8,8 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 /**
  * KurrentDB when a connection string is configured, else the embedded SQLite
  * file in the data directory. The KurrentDB client (and its native reader) is
- * loaded only when it is used. `logger` takes the SQLite file's background checkpoint failures (else they are
- * process warnings).
+ * loaded only when it is used. `logger` takes the failures of the SQLite
+ * file's background checkpoints (without it they are process warnings).
  */
 export async function openEventStore(
   config: Pick<Config, 'kurrentDbConnectionString' | 'dataDir' | 'sqliteSynchronous'>,
