@@ -11,6 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NewEvent } from '../src/eventstore/event-store.js';
+import { startBackgroundCheckpoints } from '../src/eventstore/sqlite/background-checkpoints.js';
 import { EVENT_COLUMNS, INSERT_EVENT_SQL, migrateEventsSchema } from '../src/eventstore/sqlite/schema.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite/sqlite-event-store.js';
 import { applyWalPragmas } from '../src/eventstore/sqlite/wal-pragmas.js';
@@ -23,9 +24,10 @@ const STREAMS = 1_000;
 const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-'));
 const store = new SqliteEventStore({ filename: join(dir, 'adapter.db') });
 const bare = new Database(join(dir, 'bare.db'));
-applyWalPragmas(bare); // the adapter's WAL settings, so that both sides write alike
+applyWalPragmas(bare); // the adapter's WAL settings and checkpoints, so that both sides write alike
 bare.pragma('synchronous = NORMAL');
 migrateEventsSchema(bare);
+const bareCheckpoints = startBackgroundCheckpoints(bare.name);
 const bareInsert = bare.prepare(INSERT_EVENT_SQL);
 
 function sampleData(i: number) {
@@ -190,5 +192,6 @@ record(`read-all of ${read.count.toLocaleString('en-US')} events`, read.readAll)
 record('subscription catch-up', read.subscription);
 
 await store.close();
+await bareCheckpoints.stop();
 bare.close();
 rmSync(dir, { recursive: true, force: true });

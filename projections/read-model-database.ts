@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { type BackgroundCheckpoints, startBackgroundCheckpoints } from '../src/eventstore/sqlite/background-checkpoints.js';
 import { applyWalPragmas } from '../src/eventstore/sqlite/wal-pragmas.js';
 
 export interface Checkpoint {
@@ -14,11 +15,13 @@ export interface Checkpoint {
  */
 export class ReadModelDatabase {
   readonly db: Database.Database;
+  private readonly checkpoints: BackgroundCheckpoints;
   private readonly readCheckpoint: Database.Statement;
   private readonly writeCheckpoint: Database.Statement;
   private readonly dataVersionStatement: Database.Statement;
 
-  constructor(filename: string) {
+  /** `onCheckpointError`: where failures of the background WAL checkpoints go (background-checkpoints.ts). */
+  constructor(filename: string, { onCheckpointError }: { onCheckpointError?: (error: Error) => void } = {}) {
     if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
     this.db = new Database(filename);
     if (filename !== ':memory:') applyWalPragmas(this.db);
@@ -36,6 +39,7 @@ export class ReadModelDatabase {
       `INSERT INTO checkpoints (projection, version, position) VALUES (?, ?, ?)
        ON CONFLICT (projection) DO UPDATE SET version = excluded.version, position = excluded.position`,
     );
+    this.checkpoints = startBackgroundCheckpoints(filename, { onError: onCheckpointError });
   }
 
   /** SQLite's `data_version`: it changes when another connection (another process) commits to the database. */
@@ -51,7 +55,8 @@ export class ReadModelDatabase {
     this.writeCheckpoint.run(projection, checkpoint.version, checkpoint.position);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.checkpoints.stop();
     if (this.db.open) this.db.close();
   }
 }

@@ -6,7 +6,7 @@ import { buildApp } from './server/app.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-const store = await openEventStore(config);
+const store = await openEventStore(config, logger);
 const delivery = await openDeliveryAssignment(config, logger);
 const app = buildApp({ config, store, logger, deliveryAssignment: delivery.assignment });
 

@@ -113,7 +113,7 @@ export function buildApp({
       mayCreateKeyFile: !config.kurrentDbConnectionString,
     }),
   );
-  const readModels = new ReadModelDatabase(config.readModelPath);
+  const readModels = new ReadModelDatabase(config.readModelPath, { onCheckpointError: (err) => logger.error({ err }, err.message) });
   const runners = allProjections.map((projection) => new ProjectionRunner(store, readModels, projection, logger));
   const runnerOf = (projection: Projection) => runners.find((runner) => runner.projection === projection)!;
   const webhookRunner = runnerOf(webhookProjection);
@@ -404,7 +404,7 @@ export function buildApp({
         await Promise.all([liveHub.stop(), ...runners.map((runner) => runner.stop())]);
         stopWatchingOtherWriters();
         await webhookSender.close();
-        readModels.close();
+        await readModels.close();
         await store.close();
       })();
       return stopping;

@@ -66,9 +66,9 @@ describe('the delivery projection', () => {
     } finally {
       await runner.stop();
       await singleRunner.stop();
-      eventByEvent.close();
-      live.close();
-      rebuilt.close();
+      await eventByEvent.close();
+      await live.close();
+      await rebuilt.close();
       await store.close();
       rmSync(h.dataDir, { recursive: true, force: true });
     }

@@ -54,7 +54,7 @@ describe('ProjectionRunner', () => {
 
     // Events appended while it is down are applied once after a restart, and nothing twice.
     await runner.stop();
-    readModels.close();
+    await readModels.close();
     await store.appendToStream('counted-a', [ev()]);
     const whileDown = await store.appendToStream('counted-c', [ev()]);
     readModels = new ReadModelDatabase(readModelFile);
@@ -73,7 +73,7 @@ describe('ProjectionRunner', () => {
     await runner.waitForPosition(whileDown.position);
     expect(counts(readModels)).toEqual(live);
     await runner.stop();
-    readModels.close();
+    await readModels.close();
     await store.close();
   });
 

@@ -56,5 +56,7 @@ describe('the compiled server (`npm run build`, as `npm start` runs it)', () => 
     expect(requests.some((request) => request.body.includes('"type":"order.created"'))).toBe(true);
     // Sent by the thread, not by the main thread's fallback.
     expect(server.output.filter((line) => line.includes('sender thread failed'))).toEqual([]);
+    // The WAL checkpoint threads (one per SQLite file) started from plain JavaScript too.
+    expect(server.output.filter((line) => line.includes('background WAL checkpoints'))).toEqual([]);
   });
 });

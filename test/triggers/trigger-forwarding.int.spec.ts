@@ -47,7 +47,7 @@ describe('TriggerForwarding (a trigger call published to the tenant’s webhooks
   const store = new SqliteEventStore({ filename: ':memory:' });
   const readModels = new ReadModelDatabase(':memory:');
   afterAll(async () => {
-    readModels.close();
+    await readModels.close();
     await store.close();
   });
 
@@ -195,7 +195,7 @@ describe('TriggerForwardingReactor (follows the trigger read model)', () => {
     };
     const close = async () => {
       await runner.stop();
-      readModels.close();
+      await readModels.close();
       await store.close();
     };
     return { store, runner, forwarder, reactor, fire, runsOf, until, close };

@@ -98,7 +98,7 @@ export async function replay(config: Config, store: EventStore, options: ReplayO
     const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
     say(`replayed ${result.events} events in ${result.seconds.toFixed(1)} s (${rate} events/s) into a fresh read model`);
     say(`  up to ${[...targets].map(([name, position]) => `${name} @ ${position}`).join(', ')}`);
-    rebuilt.close();
+    await rebuilt.close();
 
     let differs = false;
     if (live) {
@@ -120,7 +120,7 @@ export async function replay(config: Config, store: EventStore, options: ReplayO
     return differs ? EXIT_DIFFERENCES : EXIT_OK;
   } finally {
     live?.close();
-    rebuilt.close();
+    await rebuilt.close();
     if (!replaced) {
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${rebuiltPath}${suffix}`, { force: true });
     }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logging/logger.js';
+import { threadEntry } from '../../threads/thread-entry.js';
 import { perTurnBatch } from './per-turn-batch.js';
 import type { FromSenderThread, SenderThreadOptions, ToSenderThread } from './sender-thread-messages.js';
 import { UndiciWebhookSender } from './undici-webhook-sender.js';
@@ -10,11 +11,7 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-// Compiled (`npm run build`), the thread runs its own JavaScript module; from the TypeScript sources it
-// needs tsx's loader registered first, which sender-thread-entry.mjs does.
-const THREAD_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('./sender-thread-entry.mjs', import.meta.url)
-  : new URL('./sender-thread.js', import.meta.url);
+const THREAD_ENTRY = threadEntry(import.meta.url, 'sender-thread');
 
 /**
  * The WebhookSender that hands each request to a sender thread

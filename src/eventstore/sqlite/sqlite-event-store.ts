@@ -17,6 +17,7 @@ import type {
 } from '../event-store.js';
 import { DuplicateEventId, EventStoreUnavailable, WrongExpectedVersion } from '../errors.js';
 import { allFilterSql } from './all-filter-sql.js';
+import { type BackgroundCheckpoints, startBackgroundCheckpoints } from './background-checkpoints.js';
 import { parseFrozen } from './frozen-json.js';
 import { EVENT_COLUMNS, type EventRow, INSERT_EVENT_SQL, migrateEventsSchema } from './schema.js';
 import { SqliteAllSubscription, type SubscriptionSource } from './sqlite-subscription.js';
@@ -32,6 +33,8 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** How often an idle subscription looks for appends made by another process. */
   pollIntervalMs?: number;
+  /** Where failures of the background WAL checkpoints go (background-checkpoints.ts); the store goes on. */
+  onCheckpointError?: (error: Error) => void;
 }
 
 const READ_BATCH = 1_000;
@@ -84,6 +87,7 @@ function describe(filename: string): string {
 export class SqliteEventStore implements EventStore, SubscriptionSource {
   readonly kind: string;
   private readonly db: Database.Database;
+  private readonly checkpoints: BackgroundCheckpoints;
   private readonly pollIntervalMs: number;
   /** Subscriptions waiting for an append, each with the filter it reads with. */
   private readonly waiters = new Set<AppendWaiter>();
@@ -130,6 +134,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.appendNewInTransaction = this.db.transaction((stream, events) => this.insertAfter(stream, -1, events));
     // Each append runs in its own savepoint (a nested better-sqlite3 transaction): one that fails leaves the others.
     this.commitGroup = this.db.transaction((group: PendingAppend[]) => group.map((append) => this.appendAlone(append)));
+    this.checkpoints = startBackgroundCheckpoints(options.filename, { onError: options.onCheckpointError });
   }
 
   get closed(): boolean {
@@ -397,6 +402,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.flushAppends();
     this.isClosed = true;
     this.wakeSubscribers();
+    await this.checkpoints.stop();
     this.db.close();
   }
 

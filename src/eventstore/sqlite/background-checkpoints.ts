@@ -1,0 +1,58 @@
+import { Worker } from 'node:worker_threads';
+import { threadEntry } from '../../threads/thread-entry.js';
+import type { CheckpointThreadData } from './checkpoint-thread.js';
+
+const THREAD_ENTRY = threadEntry(import.meta.url, 'checkpoint-thread');
+
+export interface BackgroundCheckpoints {
+  /** Ends the thread, its connection closed; call it before closing the file's other connections in this process. */
+  stop(): Promise<void>;
+}
+
+export interface BackgroundCheckpointOptions {
+  /**
+   * What went wrong: the thread did not start or died, or a checkpoint failed (it is tried again at the next
+   * poll). Either way the committing connection's fallback autocheckpoint keeps the WAL bounded. By default, a
+   * process warning.
+   */
+  onError?: (error: Error) => void;
+}
+
+const NOTHING_TO_STOP: BackgroundCheckpoints = { stop: async () => {} };
+
+/**
+ * Checkpoints the WAL of an SQLite file in a worker thread of its own (checkpoint-thread.ts), with its own
+ * connection, so that copying the WAL into the database and the fsyncs that go with it do not hold up the
+ * thread that commits. A `:memory:` database has no WAL: no thread.
+ */
+export function startBackgroundCheckpoints(
+  filename: string,
+  { onError = (error) => process.emitWarning(error) }: BackgroundCheckpointOptions = {},
+): BackgroundCheckpoints {
+  if (filename === ':memory:') return NOTHING_TO_STOP;
+  const failed = (what: string, cause?: unknown) => onError(new Error(`background WAL checkpoints of ${filename}: ${what}`, { cause }));
+  let worker: Worker;
+  try {
+    worker = new Worker(THREAD_ENTRY, { workerData: { filename } satisfies CheckpointThreadData });
+  } catch (error) {
+    failed('the thread did not start', error);
+    return NOTHING_TO_STOP;
+  }
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('error', (error) => failed('the thread failed', error));
+  worker.on('message', (error: string) => failed(`a checkpoint failed (${error})`));
+  // After the listeners: adding a 'message' listener refs the worker's port again.
+  worker.unref();
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        // Held while it stops, so that a process waiting for it does not exit first.
+        worker.ref();
+        worker.postMessage('stop');
+        await exited;
+      })();
+      return stopped;
+    },
+  };
+}
