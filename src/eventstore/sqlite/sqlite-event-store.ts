@@ -39,7 +39,7 @@ export interface SqliteEventStoreOptions {
 
 const READ_BATCH = 1_000;
 /** Recent events kept in memory for the subscriptions that follow the head of the log. */
-const TAIL_KEEP = 4_096;
+const TAIL_KEEP = 1_024;
 /** Appends waiting for the next group commit; beyond this many they are committed at once. */
 const MAX_GROUP_COMMIT = 512;
 
