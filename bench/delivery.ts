@@ -18,11 +18,13 @@
  * phase there (bench/support/cpu-profile-hook.mjs); BENCH_SERVER_NODE_OPTIONS
  * passes other Node options to the server.
  *
- * Before the measured events, BENCH_WARMUP_EVENTS (default 1,000) are published
+ * Before the measured events, BENCH_WARMUP_EVENTS (default 3,000) are published
  * the same way and delivered, not counted: a server keeps compiling its hot
- * paths for thousands of deliveries after it starts (V8's optimising compiler
- * and the SQLite page cache), and a gateway runs for days; the bare sender
- * gets its own warm-up run of 2,000 POSTs.
+ * paths for tens of thousands of deliveries after it starts (V8's optimising
+ * compiler, on a thread of its own, and the SQLite page cache), and a gateway
+ * runs for days. After 1,000 warm-up events the compiler still took ~55 µs of
+ * CPU per measured delivery, after 3,000 ~18. The bare sender gets a warm-up
+ * run of as many POSTs as hookgate's warm-up makes deliveries.
  *
  * BENCH_PUBLISHERS (default 4) GraphQL publishes are in flight at once; more
  * than the server can deliver behind makes a backlog, and the latency then
@@ -280,7 +282,7 @@ async function main(): Promise<void> {
   const receiverCount = Number(process.env['BENCH_RECEIVERS'] ?? 10);
   const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
   const publishers = Number(process.env['BENCH_PUBLISHERS'] ?? 4);
-  const warmUpEvents = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 1_000);
+  const warmUpEvents = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 3_000);
   const server = serverEntry();
   const bareSecret = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -310,7 +312,7 @@ async function main(): Promise<void> {
   const total = events * receiverCount;
   const runBare = (label: string): Promise<SenderRunResult> =>
     withReceivers(async (_child, urls) => {
-      await runBareSender({ urls, total: Math.min(2_000, total), concurrency, secret: bareSecret });
+      await runBareSender({ urls, total: warmUpEvents * receiverCount, concurrency, secret: bareSecret });
       const bare = await runBareSender({ urls, total, concurrency, secret: bareSecret });
       console.log(
         `${`bare undici sender (no store, ${label})`.padEnd(39)}${fmt(bare.perSecond).padStart(7)} deliveries/s   request p50 ${fmt(bare.p50Ms, 1)} ms  p99 ${fmt(bare.p99Ms, 1)} ms` +
