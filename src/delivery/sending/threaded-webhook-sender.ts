@@ -51,13 +51,14 @@ export class ThreadedWebhookSender implements WebhookSender {
     this.#threadDone = new Promise((resolve) => (this.#markThreadDone = resolve));
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#worker = new Worker(THREAD_ENTRY, { workerData: options });
-    this.#worker.unref();
     this.#worker.on('message', (message: FromSenderThread) => this.#receive(message));
     this.#worker.on('error', (error) => this.#fail(error));
     this.#worker.on('exit', (code) => {
       this.#fail(new Error(`the sender thread exited (${code})`));
       this.#markThreadDone();
     });
+    // Held while it loads (whoever awaits `ready` must not see the process end first), let go once it
+    // has loaded and has nothing to send (#receive).
   }
 
   send(delivery: OutboundDelivery): Promise<SendOutcome> {
@@ -90,6 +91,7 @@ export class ThreadedWebhookSender implements WebhookSender {
 
   #receive(message: FromSenderThread): void {
     if (message.kind === 'ready') {
+      if (this.#waiting.size === 0) this.#worker.unref();
       this.#markReady();
       return;
     }
