@@ -27,7 +27,7 @@ const bare = new Database(join(dir, 'bare.db'));
 applyWalPragmas(bare); // the adapter's WAL settings and checkpoints, so that both sides write alike
 bare.pragma('synchronous = NORMAL');
 migrateEventsSchema(bare);
-const bareCheckpoints = startBackgroundCheckpoints(bare.name);
+const bareCheckpoints = startBackgroundCheckpoints(bare);
 const bareInsert = bare.prepare(INSERT_EVENT_SQL);
 
 function sampleData(i: number) {

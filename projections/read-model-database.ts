@@ -39,7 +39,7 @@ export class ReadModelDatabase {
       `INSERT INTO checkpoints (projection, version, position) VALUES (?, ?, ?)
        ON CONFLICT (projection) DO UPDATE SET version = excluded.version, position = excluded.position`,
     );
-    this.checkpoints = startBackgroundCheckpoints(filename, { onError: onCheckpointError });
+    this.checkpoints = startBackgroundCheckpoints(this.db, { onError: onCheckpointError });
   }
 
   /** SQLite's `data_version`: it changes when another connection (another process) commits to the database. */

@@ -4,11 +4,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ReadModelDatabase } from '../../projections/read-model-database.js';
 import { startBackgroundCheckpoints } from '../../src/eventstore/sqlite/background-checkpoints.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqlite-event-store.js';
+import { applyWalPragmas } from '../../src/eventstore/sqlite/wal-pragmas.js';
 
 // Every checkpoint thread started, by the file it checkpoints.
 const threadsStarted = vi.hoisted(() => [] as string[]);
@@ -130,13 +131,20 @@ describe('background WAL checkpoints', () => {
     await Promise.all([...inMemory, ...onDisk].map((opened) => opened.close()));
   });
 
-  it('report a thread that fails, and stop all the same', async () => {
+  it('report a thread that fails, leave the checkpoints to the committing connection, and stop all the same', async () => {
+    const path = join(dir, 'gone.db');
+    const db = new Database(path);
+    applyWalPragmas(db);
+    // The file is gone before the thread opens it (it must exist): the thread fails.
+    rmSync(path);
     const errors: Error[] = [];
-    const checkpoints = startBackgroundCheckpoints(join(dir, 'no-such-file.db'), { onError: (error) => errors.push(error) });
+    const checkpoints = startBackgroundCheckpoints(db, { onError: (error) => errors.push(error) });
     await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     expect(errors[0]!.message).toContain('the thread failed');
+    await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1_000), { timeout: 10_000 });
     await checkpoints.stop();
     await checkpoints.stop();
+    db.close();
   });
 
   it('do not keep the process alive', async () => {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import { threadEntry } from '../../threads/thread-entry.js';
 import type { CheckpointThreadData } from './checkpoint-thread.js';
 
@@ -19,31 +20,44 @@ export interface BackgroundCheckpointOptions {
 }
 
 const NOTHING_TO_STOP: BackgroundCheckpoints = { stop: async () => {} };
+/** SQLite's own default: with no thread to checkpoint, the committing connection does it as SQLite would. */
+const AUTOCHECKPOINT_WITHOUT_THREAD = 1_000;
 
 /**
- * Checkpoints the WAL of an SQLite file in a worker thread of its own (checkpoint-thread.ts), with its own
- * connection, so that copying the WAL into the database and the fsyncs that go with it do not hold up the
- * thread that commits. A `:memory:` database has no WAL: no thread.
+ * Checkpoints the WAL of the SQLite file that `db` (the connection that commits) has open, in a worker thread
+ * of its own (checkpoint-thread.ts) with its own connection, so that copying the WAL into the database and the
+ * fsyncs that go with it do not hold up the thread that commits. A `:memory:` database has no WAL: no thread.
+ * Should the thread fail or end, `db` checkpoints on its own again, every 1,000 pages.
  */
 export function startBackgroundCheckpoints(
-  filename: string,
+  db: Database.Database,
   { onError = (error) => process.emitWarning(error) }: BackgroundCheckpointOptions = {},
 ): BackgroundCheckpoints {
-  if (filename === ':memory:') return NOTHING_TO_STOP;
+  if (db.memory) return NOTHING_TO_STOP;
+  const filename = db.name;
   const failed = (what: string, cause?: unknown) => onError(new Error(`background WAL checkpoints of ${filename}: ${what}`, { cause }));
+  const checkpointHere = () => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_WITHOUT_THREAD}`);
+  };
   let worker: Worker;
   try {
     worker = new Worker(THREAD_ENTRY, { workerData: { filename } satisfies CheckpointThreadData });
   } catch (error) {
+    checkpointHere();
     failed('the thread did not start', error);
     return NOTHING_TO_STOP;
   }
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let stopped: Promise<void> | undefined;
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      if (!stopped) checkpointHere();
+      resolve();
+    }),
+  );
   worker.on('error', (error) => failed('the thread failed', error));
   worker.on('message', (error: string) => failed(`a checkpoint failed (${error})`));
   // After the listeners: adding a 'message' listener refs the worker's port again.
   worker.unref();
-  let stopped: Promise<void> | undefined;
   return {
     stop() {
       stopped ??= (async () => {

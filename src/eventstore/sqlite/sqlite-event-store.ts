@@ -134,7 +134,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     this.appendNewInTransaction = this.db.transaction((stream, events) => this.insertAfter(stream, -1, events));
     // Each append runs in its own savepoint (a nested better-sqlite3 transaction): one that fails leaves the others.
     this.commitGroup = this.db.transaction((group: PendingAppend[]) => group.map((append) => this.appendAlone(append)));
-    this.checkpoints = startBackgroundCheckpoints(options.filename, { onError: options.onCheckpointError });
+    this.checkpoints = startBackgroundCheckpoints(this.db, { onError: options.onCheckpointError });
   }
 
   get closed(): boolean {
