@@ -16,6 +16,17 @@ async function validWebhook(h: InProcessApp, url: string, filters: Record<string
   return { id: webhook.id, signingSecret };
 }
 
+/** Requests to `url` are answered 200 once the returned function is called, not before. */
+function answerWhenReleased(sender: ScriptedSender, url: string): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  sender.reply(url, async () => {
+    await gate;
+    return outcomes.ok();
+  });
+  return release;
+}
+
 const delivery = (h: InProcessApp, id: string) => h.app.services.deliveryQueries.delivery(h.meta.tenantId, id)!;
 const settled = (h: InProcessApp, id: string, status = 'SUCCEEDED', timeoutMs = 5_000) =>
   eventually(() => (delivery(h, id).status === status ? delivery(h, id) : undefined), timeoutMs, `delivery ${id} ${status}`);
@@ -98,12 +109,7 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
     const fast = 'http://127.0.0.1:9/fast';
     await validWebhook(h, slow, { eventTypes: ['slow.*'] });
     await validWebhook(h, fast, { eventTypes: ['fast.*'] });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    sender.reply(slow, async () => {
-      await gate;
-      return outcomes.ok();
-    });
+    const release = answerWhenReleased(sender, slow);
 
     const slowOnes = await Promise.all(
       Array.from({ length: 5 }, (_, i) => h.app.services.publisher.publish(h.meta, { type: 'slow.thing', payload: i })),
@@ -129,12 +135,7 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
     const h = harness;
     const url = 'http://127.0.0.1:9/busy';
     await validWebhook(h, url);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    sender.reply(url, async () => {
-      await gate;
-      return outcomes.ok();
-    });
+    const release = answerWhenReleased(sender, url);
     const publish = (n: number) => h.app.services.publisher.publish(h.meta, { type: 'order.created', payload: { n } });
 
     // Two in flight (the global limit), then two due and waiting: the backlog is at its limit, not over it.
@@ -173,12 +174,7 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
     const fast = 'http://127.0.0.1:9/fast';
     await validWebhook(h, slow, { eventTypes: ['slow.*'] });
     await validWebhook(h, fast, { eventTypes: ['fast.*'] });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    sender.reply(slow, async () => {
-      await gate;
-      return outcomes.ok();
-    });
+    const release = answerWhenReleased(sender, slow);
     for (let i = 0; i < 5; i++) await h.app.services.publisher.publish(h.meta, { type: 'slow.thing', payload: i });
     await eventually(() => sender.deliveriesTo(slow).length === 1, 5_000, 'one slow request in flight');
     // Four slow deliveries are due, all held back by their webhook's limit of 1: none waits for a free slot.
