@@ -27,6 +27,15 @@ function answerWhenReleased(sender: ScriptedSender, url: string): () => void {
   return release;
 }
 
+/** A webhook for `slow.*` whose receiver answers once released, and one for `fast.*` that answers at once. */
+async function slowAndFastWebhooks(h: InProcessApp, sender: ScriptedSender) {
+  const slow = 'http://127.0.0.1:9/slow';
+  const fast = 'http://127.0.0.1:9/fast';
+  await validWebhook(h, slow, { eventTypes: ['slow.*'] });
+  await validWebhook(h, fast, { eventTypes: ['fast.*'] });
+  return { slow, fast, release: answerWhenReleased(sender, slow) };
+}
+
 const delivery = (h: InProcessApp, id: string) => h.app.services.deliveryQueries.delivery(h.meta.tenantId, id)!;
 const settled = (h: InProcessApp, id: string, status = 'SUCCEEDED', timeoutMs = 5_000) =>
   eventually(() => (delivery(h, id).status === status ? delivery(h, id) : undefined), timeoutMs, `delivery ${id} ${status}`);
@@ -105,11 +114,7 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
     const sender = new ScriptedSender();
     harness = await startInProcessApp(sender, { HOOKGATE_DELIVERY_CONCURRENCY: '3', HOOKGATE_DELIVERY_CONCURRENCY_PER_WEBHOOK: '2' });
     const h = harness;
-    const slow = 'http://127.0.0.1:9/slow';
-    const fast = 'http://127.0.0.1:9/fast';
-    await validWebhook(h, slow, { eventTypes: ['slow.*'] });
-    await validWebhook(h, fast, { eventTypes: ['fast.*'] });
-    const release = answerWhenReleased(sender, slow);
+    const { slow, release } = await slowAndFastWebhooks(h, sender);
 
     const slowOnes = await Promise.all(
       Array.from({ length: 5 }, (_, i) => h.app.services.publisher.publish(h.meta, { type: 'slow.thing', payload: i })),
@@ -170,11 +175,7 @@ describe('the delivery worker (in-process app, scripted sender)', () => {
       HOOKGATE_PUBLISH_MAX_WAIT_MS: '60000',
     });
     const h = harness;
-    const slow = 'http://127.0.0.1:9/slow';
-    const fast = 'http://127.0.0.1:9/fast';
-    await validWebhook(h, slow, { eventTypes: ['slow.*'] });
-    await validWebhook(h, fast, { eventTypes: ['fast.*'] });
-    const release = answerWhenReleased(sender, slow);
+    const { slow, release } = await slowAndFastWebhooks(h, sender);
     for (let i = 0; i < 5; i++) await h.app.services.publisher.publish(h.meta, { type: 'slow.thing', payload: i });
     await eventually(() => sender.deliveriesTo(slow).length === 1, 5_000, 'one slow request in flight');
     // Four slow deliveries are due, all held back by their webhook's limit of 1: none waits for a free slot.
