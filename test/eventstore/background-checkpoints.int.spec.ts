@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +9,7 @@ import { ReadModelDatabase } from '../../projections/read-model-database.js';
 import { startBackgroundCheckpoints } from '../../src/eventstore/sqlite/background-checkpoints.js';
 import { SqliteEventStore } from '../../src/eventstore/sqlite/sqlite-event-store.js';
 import { applyWalPragmas } from '../../src/eventstore/sqlite/wal-pragmas.js';
+import { runScript, sourceModule } from '../support/script-process.js';
 
 // Every checkpoint thread started, by the file it checkpoints.
 const threadsStarted = vi.hoisted(() => [] as string[]);
@@ -24,7 +24,6 @@ vi.mock('node:worker_threads', async (importOriginal) => {
   return { ...actual, Worker: RecordedWorker };
 });
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 /** The committing connection's fallback autocheckpoint (wal-pragmas.ts): the writes below stay under it. */
 const FALLBACK_FRAMES = 100_000;
 const BURSTS = 6;
@@ -149,19 +148,11 @@ describe('background WAL checkpoints', () => {
 
   it('do not keep the process alive', async () => {
     // A store left open, its thread running: the process ends when its own work does.
-    const script = join(dir, 'left-open.ts');
-    writeFileSync(
-      script,
-      `import { SqliteEventStore } from ${JSON.stringify(join(ROOT, 'src/eventstore/sqlite/sqlite-event-store.ts'))};
+    const ended = await runScript(
+      `import { SqliteEventStore } from ${sourceModule('src/eventstore/sqlite/sqlite-event-store.ts')};
       new SqliteEventStore({ filename: ${JSON.stringify(join(dir, 'left-open.db'))}, onCheckpointError: (error) => console.log(error.message) });
       setTimeout(() => console.log('done'), 1_000);`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const code = await Promise.race([exited, sleep(15_000).then(() => 'still running')]);
-    child.kill();
-    expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'done' });
+    expect(ended).toEqual({ code: 0, output: 'done' });
   });
 });

@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreadedWebhookSender } from '../../../src/delivery/sending/threaded-webhook-sender.js';
 import { startReceiver, type WebhookReceiver } from '../../support/receivers/webhook-receiver.js';
+import { runScript, sourceModule } from '../../support/script-process.js';
 import { newSecret, outboundDelivery } from './sender-fixtures.js';
 
 describe('ThreadedWebhookSender: the sender in a thread of its own', () => {
@@ -49,27 +45,13 @@ describe('ThreadedWebhookSender: the sender in a thread of its own', () => {
   });
 
   it('does not keep the process alive while nothing is being sent', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hookgate-sender-thread-'));
-    const root = new URL('../../../', import.meta.url).pathname;
-    const script = join(dir, 'idle-sender.mts');
-    writeFileSync(
-      script,
-      `import { ThreadedWebhookSender } from ${JSON.stringify(join(root, 'src/delivery/sending/threaded-webhook-sender.ts'))};
+    const ended = await runScript(
+      `import { ThreadedWebhookSender } from ${sourceModule('src/delivery/sending/threaded-webhook-sender.ts')};
       const quiet = { error() {}, warn() {}, info() {}, debug() {} };
       const sender = new ThreadedWebhookSender({ timeoutMs: 5_000, allowPrivateTargets: true }, quiet as never);
       await sender.ready;
       console.log('ready');`,
     );
-    try {
-      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      const code = await Promise.race([exited, sleep(15_000).then(() => 'still running')]);
-      child.kill();
-      expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'ready' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(ended).toEqual({ code: 0, output: 'ready' });
   });
 });
