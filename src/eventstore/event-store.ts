@@ -37,7 +37,7 @@ export interface NewEvent<Type extends string = string, Data = JsonValue> {
 
 /**
  * An event as stored. Its data and metadata are read-only: a store may hand the
- * same objects to every reader (the SQLite store does, frozen).
+ * same objects to every reader (the SQLite store does for the latest events, frozen).
  */
 export interface RecordedEvent<Type extends string = string, Data = JsonValue> {
   id: string;

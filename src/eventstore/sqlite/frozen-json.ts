@@ -1,7 +1,8 @@
 /**
  * JSON.parse with every object and array of the result frozen. The SQLite
- * store hands one parsed event to every subscription that reads it (the
- * projections, the live hub): frozen, no reader can change what another sees.
+ * store hands one parsed event of its in-memory tail to every subscription
+ * that reads it (the projections, the live hub): frozen, no reader can change
+ * what another sees.
  */
 export function parseFrozen(text: string): unknown {
   return freezeDeep(JSON.parse(text));
