@@ -112,6 +112,7 @@ function applyRun(s: Statements, trigger: Trigger, event: TriggerEvent, recorded
       s.forwarded.run(event.data.messageId, event.data.runId, trigger.id);
       return;
     case 'TriggerCreated':
+    case 'TriggerUpdated':
     case 'TriggerSecretRotated':
     case 'TriggerDeleted':
       return;

@@ -166,6 +166,44 @@ describe('FireTrigger', () => {
   });
 });
 
+describe('UpdateTrigger', () => {
+  const update = (data: { name?: string; forwardAsEventType?: string | null }) => ({ type: 'UpdateTrigger' as const, data: { ...data, now: at(4) } });
+  const updated = (name: string, forwardAsEventType: string | null): TriggerEvent => ({
+    type: 'TriggerUpdated',
+    data: { name, forwardAsEventType, updatedAt: iso(4) },
+  });
+
+  it('renames, keeping the forwarding; starts forwarding, keeping the name; the new values apply from then on', () => {
+    const renamed = existing(given([triggerCreated()]).when(update({ name: '  Invoices ' })).then([updated('Invoices', null)]));
+    expect(renamed).toMatchObject({ name: 'Invoices', forwardAsEventType: null, updatedAt: iso(4), version: 1 });
+    const forwarding = existing(
+      given([triggerCreated(), triggerFired()]).when(update({ forwardAsEventType: 'order.received' })).then([updated('Orders', 'order.received')]),
+    );
+    expect(forwarding).toMatchObject({ name: 'Orders', forwardAsEventType: 'order.received', version: 2 });
+    given([triggerCreated(), updated('Orders', 'order.received')])
+      .when(fireTrigger())
+      .then([triggerFired({ forwardAsEventType: 'order.received' })]);
+  });
+
+  it('stops forwarding on null or blank', () => {
+    const forwarding = triggerCreated({ forwardAsEventType: 'order.received' });
+    given([forwarding]).when(update({ forwardAsEventType: null })).then([updated('Orders', null)]);
+    given([forwarding]).when(update({ forwardAsEventType: '  ' })).then([updated('Orders', null)]);
+  });
+
+  it('records nothing when nothing changes', () => {
+    given([triggerCreated()]).when(update({})).then([]);
+    given([triggerCreated()]).when(update({ name: 'Orders', forwardAsEventType: null })).then([]);
+  });
+
+  it('refuses a bad name or event type, naming the field, and a missing or deleted trigger', () => {
+    given([triggerCreated()]).when(update({ name: ' ' })).thenThrows('INVALID_INPUT', 'name');
+    given([triggerCreated()]).when(update({ forwardAsEventType: 'not a type' })).thenThrows('INVALID_INPUT', 'forwardAsEventType');
+    given([]).when(update({ name: 'x' })).thenThrows('NOT_FOUND');
+    given([triggerCreated(), deleted]).when(update({ name: 'x' })).thenThrows('NOT_FOUND');
+  });
+});
+
 describe('RotateTriggerSecret and DeleteTrigger', () => {
   it('replaces the secret', () => {
     const state = existing(

@@ -275,6 +275,45 @@ describe('inbound triggers (real server, embedded file store)', () => {
     expect((await client(`query($id: ID!) { trigger(id: $id) { id } }`, { id: trigger.id })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('renames a trigger and changes its forwarding; calls already accepted keep the forwarding they had', async () => {
+    const client = await newTenant('updater');
+    const { secret, trigger } = await newTrigger(client, { name: 'orders' });
+    const UPDATE = `mutation($input: UpdateTriggerInput!) { updateTrigger(input: $input) { trigger { id name forwardAsEventType updatedAt } } }`;
+    const before = await post(trigger.url, '{"n":1}', { 'content-type': 'application/json', 'x-verify-signature': secret });
+
+    const forwarding = await client(UPDATE, { input: { id: trigger.id, name: ' Orders in ', forwardAsEventType: 'order.received' } });
+    expect(forwarding.errors).toBeUndefined();
+    expect(forwarding.data!.updateTrigger.trigger).toMatchObject({ id: trigger.id, name: 'Orders in', forwardAsEventType: 'order.received' });
+    const during = await post(trigger.url, '{"n":2}', { 'content-type': 'application/json', 'x-verify-signature': secret });
+
+    // Only the name given: the forwarding stays; then null stops it, the name staying.
+    const renamed = await client(UPDATE, { input: { id: trigger.id, name: 'Orders' } });
+    expect(renamed.data!.updateTrigger.trigger).toMatchObject({ name: 'Orders', forwardAsEventType: 'order.received' });
+    const stopped = await client(UPDATE, { input: { id: trigger.id, forwardAsEventType: null } });
+    expect(stopped.data!.updateTrigger.trigger).toMatchObject({ name: 'Orders', forwardAsEventType: null });
+    const after = await post(trigger.url, '{"n":3}', { 'content-type': 'application/json', 'x-verify-signature': secret });
+
+    const page = await runs(client, trigger.id);
+    expect(page.edges.map((e) => [e.node.id, e.node.forwardAsEventType])).toEqual([
+      [after.json.runId, null],
+      [during.json.runId, 'order.received'],
+      [before.json.runId, null],
+    ]);
+
+    for (const [input, field] of [
+      [{ id: trigger.id, name: ' ' }, 'input.name'],
+      [{ id: trigger.id, forwardAsEventType: 'not a type' }, 'input.forwardAsEventType'],
+    ] as const) {
+      const refused = await client(UPDATE, { input });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    const unknown = await client(UPDATE, { input: { id: 'no-such-trigger', name: 'x' } });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const other = await newTenant('not-the-owner');
+    expect((await other(UPDATE, { input: { id: trigger.id, name: 'mine now' } })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await client(`query($id: ID!) { trigger(id: $id) { name } }`, { id: trigger.id })).data!.trigger.name).toBe('Orders');
+  });
+
   it('builds the url from the origin a proxy in front reports, and ignores a malformed one', async () => {
     const apiKey = await newTenantKey('proxied');
     const create = (headers: Record<string, string>) =>

@@ -33,13 +33,19 @@ export interface TriggerInput {
   forwardAsEventType?: string | null | undefined;
 }
 
+/** Fields left out stay as they are; `forwardAsEventType` null or blank stops forwarding. */
+export interface TriggerChanges {
+  name?: string | null | undefined;
+  forwardAsEventType?: string | null | undefined;
+}
+
 export interface TriggerWithSecret {
   trigger: Trigger;
   /** The plain secret (whsec_…): returned only by the operations that make one. */
   secret: string;
 }
 
-/** Creating, rotating and deleting a tenant's triggers; each answer reflects its own write. */
+/** Creating, changing, rotating and deleting a tenant's triggers; each answer reflects its own write. */
 export class TriggerRegistry {
   constructor(private readonly deps: TriggerRegistryDependencies) {}
 
@@ -59,6 +65,18 @@ export class TriggerRegistry {
       },
     });
     return { trigger, secret };
+  }
+
+  async update(meta: RequestMeta, triggerId: string, changes: TriggerChanges): Promise<Trigger> {
+    return this.run(meta, triggerId, {
+      type: 'UpdateTrigger',
+      data: {
+        // GraphQL's null for a name means "not given": a trigger always has a name.
+        ...(changes.name != null && { name: changes.name }),
+        ...(changes.forwardAsEventType !== undefined && { forwardAsEventType: changes.forwardAsEventType }),
+        now: this.deps.clock.now(),
+      },
+    });
   }
 
   async rotateSecret(meta: RequestMeta, triggerId: string): Promise<TriggerWithSecret> {

@@ -43,13 +43,32 @@ export type FireTrigger = Command<
   }
 >;
 
+/**
+ * Renames a trigger or changes its forwarding. A field left out (undefined)
+ * stays as it is; `forwardAsEventType` null or blank stops forwarding.
+ */
+export type UpdateTrigger = Command<
+  'UpdateTrigger',
+  {
+    name?: string;
+    forwardAsEventType?: string | null;
+    now: Date;
+  }
+>;
+
 export type RotateTriggerSecret = Command<'RotateTriggerSecret', { newSecret: SealedSecret; now: Date }>;
 
 export type DeleteTrigger = Command<'DeleteTrigger', { now: Date }>;
 
 export type RecordTriggerRunForwarded = Command<'RecordTriggerRunForwarded', { runId: string; messageId: string; now: Date }>;
 
-export type TriggerCommand = CreateTrigger | FireTrigger | RotateTriggerSecret | DeleteTrigger | RecordTriggerRunForwarded;
+export type TriggerCommand =
+  | CreateTrigger
+  | FireTrigger
+  | UpdateTrigger
+  | RotateTriggerSecret
+  | DeleteTrigger
+  | RecordTriggerRunForwarded;
 
 /** A deleted trigger is gone for every purpose but its history. */
 function live(state: TriggerState): Trigger {
@@ -94,6 +113,17 @@ function fire({ data }: FireTrigger, state: TriggerState): TriggerEvent[] {
   ];
 }
 
+/** Nothing is recorded when nothing changes. */
+function update({ data }: UpdateTrigger, state: TriggerState): TriggerEvent[] {
+  const trigger = live(state);
+  const name = data.name === undefined ? trigger.name : validateTriggerName(data.name);
+  const forwardAsEventType =
+    data.forwardAsEventType === undefined ? trigger.forwardAsEventType : validateForwardAsEventType(data.forwardAsEventType);
+  const updatedAt = isoTimestamp(data.now);
+  if (name === trigger.name && forwardAsEventType === trigger.forwardAsEventType) return [];
+  return [{ type: 'TriggerUpdated', data: { name, forwardAsEventType, updatedAt } }];
+}
+
 function rotateSecret({ data }: RotateTriggerSecret, state: TriggerState): TriggerEvent[] {
   live(state);
   const newSecret = requireSealedSecret(data.newSecret, 'newSecret');
@@ -120,6 +150,8 @@ export function decideTrigger(command: TriggerCommand, state: TriggerState): Tri
       return create(command, state);
     case 'FireTrigger':
       return fire(command, state);
+    case 'UpdateTrigger':
+      return update(command, state);
     case 'RotateTriggerSecret':
       return rotateSecret(command, state);
     case 'DeleteTrigger':

@@ -67,6 +67,9 @@ export type TriggerFired = Event<
 >;
 
 /** The old secret stops working at once: a trigger URL has one caller, who is handed the new secret. */
+/** The trigger's name and forwarding as they are from now on (both, whether or not each changed). */
+export type TriggerUpdated = Event<'TriggerUpdated', { name: string; forwardAsEventType: string | null; updatedAt: string }>;
+
 export type TriggerSecretRotated = Event<'TriggerSecretRotated', { newSecret: SealedSecret; rotatedAt: string }>;
 
 export type TriggerDeleted = Event<'TriggerDeleted', { deletedAt: string }>;
@@ -77,7 +80,13 @@ export type TriggerDeleted = Event<'TriggerDeleted', { deletedAt: string }>;
  */
 export type TriggerRunForwarded = Event<'TriggerRunForwarded', { runId: string; messageId: string; forwardedAt: string }>;
 
-export type TriggerEvent = TriggerCreated | TriggerFired | TriggerSecretRotated | TriggerDeleted | TriggerRunForwarded;
+export type TriggerEvent =
+  | TriggerCreated
+  | TriggerFired
+  | TriggerUpdated
+  | TriggerSecretRotated
+  | TriggerDeleted
+  | TriggerRunForwarded;
 
 export type TriggerEventType = TriggerEvent['type'];
 
@@ -85,6 +94,7 @@ export type TriggerEventType = TriggerEvent['type'];
 const TRIGGER_EVENT_TYPE_SET: Record<TriggerEventType, true> = {
   TriggerCreated: true,
   TriggerFired: true,
+  TriggerUpdated: true,
   TriggerSecretRotated: true,
   TriggerDeleted: true,
   TriggerRunForwarded: true,
@@ -129,6 +139,10 @@ export function evolveTrigger(state: TriggerState, event: TriggerEvent): Trigger
     case 'TriggerRunForwarded':
       // Calls and their forwarding change nothing about the trigger; they only move the stream on.
       return nextRevision(state, event);
+    case 'TriggerUpdated': {
+      const { name, forwardAsEventType, updatedAt } = event.data;
+      return { ...nextRevision(state, event), name, forwardAsEventType, updatedAt };
+    }
     case 'TriggerSecretRotated':
       return { ...nextRevision(state, event), secret: event.data.newSecret, updatedAt: event.data.rotatedAt };
     case 'TriggerDeleted':

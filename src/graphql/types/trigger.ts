@@ -86,6 +86,19 @@ const CreateTriggerInput = builder.inputType('CreateTriggerInput', {
   }),
 });
 
+const UpdateTriggerInput = builder.inputType('UpdateTriggerInput', {
+  description: 'Fields left out stay as they are.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string({ required: false, validate: { schema: text(200) } }),
+    forwardAsEventType: t.string({
+      required: false,
+      description: 'Publish every call from now on as an event of this type; null or blank stops forwarding.',
+      validate: { schema: text(128) },
+    }),
+  }),
+});
+
 const TriggerIdInput = (name: string) => builder.inputType(name, { fields: (t) => ({ id: t.id({ required: true }) }) });
 const RotateTriggerSecretInput = TriggerIdInput('RotateTriggerSecretInput');
 const DeleteTriggerInput = TriggerIdInput('DeleteTriggerInput');
@@ -100,6 +113,9 @@ const RotateTriggerSecretPayload = TriggerWithSecretPayload(
   'RotateTriggerSecretPayload',
   'The new secret, shown here once; the previous one stops working now.',
 );
+const UpdateTriggerPayload = builder.simpleObject('UpdateTriggerPayload', {
+  fields: (t) => ({ trigger: t.field({ type: TriggerRef }) }),
+});
 const DeleteTriggerPayload = builder.simpleObject('DeleteTriggerPayload', {
   fields: (t) => ({ trigger: t.field({ type: TriggerRef, description: 'The trigger as it was before deletion.' }) }),
 });
@@ -165,6 +181,19 @@ builder.mutationFields((t) => ({
     authScopes: { tenant: true },
     args: { input: t.arg({ type: CreateTriggerInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.services.triggers.create(requestMeta(ctx), input),
+  }),
+
+  updateTrigger: t.field({
+    type: UpdateTriggerPayload,
+    description: 'Renames a trigger or changes its forwarding; calls already accepted keep the forwarding they had.',
+    authScopes: { tenant: true },
+    args: { input: t.arg({ type: UpdateTriggerInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      trigger: await ctx.services.triggers.update(requestMeta(ctx), String(input.id), {
+        name: input.name,
+        forwardAsEventType: input.forwardAsEventType,
+      }),
+    }),
   }),
 
   rotateTriggerSecret: t.field({
