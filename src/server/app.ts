@@ -170,13 +170,13 @@ export function buildApp({
   const triggerCalls = new TriggerCalls({ store, readModel: triggerReadModel, secrets, clock, ids });
 
   // Backpressure on publishEvent while the delivery backlog is over its limit (the worker is built below). Only
-  // where this gateway does all the work: with several, its read model also shows the others' due deliveries.
+  // where this gateway does all the work: otherwise its read model also shows the others' due deliveries.
   const publishAdmission = new PublishAdmission(
     {
       dueBacklog: (limit) => worker.dueBacklog(limit),
       onProgress: (listener) => deliveryRunner.onAdvance(() => listener()),
     },
-    { backlogLimit: deliveryAssignment === allDeliveries ? config.publishBacklog : 0, maxWaitMs: config.publishMaxWaitMs },
+    { backlogLimit: deliveryAssignment.sharedWithOthers ? 0 : config.publishBacklog, maxWaitMs: config.publishMaxWaitMs },
   );
 
   const services: Services = {

@@ -53,6 +53,7 @@ export interface ConsumerGroupAssignmentOptions {
  * does not wait for due times already past).
  */
 export class ConsumerGroupAssignment implements DeliveryAssignment {
+  readonly sharedWithOthers = true;
   private readonly claims: DeliveryClaims;
   private readonly listeners = new Set<() => void>();
   private readonly clock: Clock;

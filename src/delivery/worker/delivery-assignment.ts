@@ -16,6 +16,11 @@ import type { DueDelivery } from '../../../projections/deliveries/due-deliveries
  * outcome is recorded per attempt.
  */
 export interface DeliveryAssignment {
+  /**
+   * Whether other gateway instances work on the same deliveries: this
+   * instance's read model then shows their due deliveries as well as its own.
+   */
+  readonly sharedWithOthers: boolean;
   mayAttempt(delivery: DueDelivery): boolean;
   /** Returns the function that removes the listener. */
   onChange(listener: () => void): () => void;
@@ -25,6 +30,7 @@ export interface DeliveryAssignment {
 
 /** The embedded deployment: one instance, all the work. */
 export const allDeliveries: DeliveryAssignment = {
+  sharedWithOthers: false,
   mayAttempt: () => true,
   onChange: () => () => {},
   start: async () => {},

@@ -68,7 +68,7 @@ function tailRecorded(row: TailRow): RecordedEvent {
   return recorded(row, row[8]!, row[9]!);
 }
 
-function recorded(row: EventRow | TailRow, data: JsonValue, metadata: EventMetadata): RecordedEvent {
+function recorded(row: TailRow, data: JsonValue, metadata: EventMetadata): RecordedEvent {
   return {
     position: row[0],
     streamName: row[1],
@@ -452,7 +452,7 @@ function appendConcerns(filter: AllFilter | undefined, stream: string, events: N
 }
 
 /** The filter's SQL (allFilterSql), on a row in memory. */
-function rowMatches(filter: AllFilter | undefined, row: EventRow | TailRow): boolean {
+function rowMatches(filter: AllFilter | undefined, row: TailRow): boolean {
   const streams = filter?.streamNamePrefixes;
   const types = filter?.eventTypePrefixes;
   if (streams && streams.length > 0 && !streams.some((prefix) => row[1].startsWith(prefix))) return false;

@@ -16,6 +16,7 @@ function assignment(rule: (row: DueDelivery) => boolean): DeliveryAssignment & {
   const asked: DueDelivery[] = [];
   return {
     asked,
+    sharedWithOthers: true,
     mayAttempt: (row) => {
       asked.push(row);
       return rule(row);
