@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { EventStore } from './event-store.js';
+import { logCheckpointErrors } from './sqlite/background-checkpoints.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
 /**
@@ -23,6 +24,6 @@ export async function openEventStore(
   return new SqliteEventStore({
     filename: join(config.dataDir, 'events.db'),
     synchronous: config.sqliteSynchronous,
-    onCheckpointError: logger && ((err) => logger.error({ err }, err.message)),
+    onCheckpointError: logger && logCheckpointErrors(logger),
   });
 }

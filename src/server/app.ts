@@ -45,6 +45,7 @@ import { allDeliveries, type DeliveryAssignment } from '../delivery/worker/deliv
 import { DeliveryWorker } from '../delivery/worker/delivery-worker.js';
 import { PublishAdmission } from '../delivery/worker/publish-admission.js';
 import type { EventStore } from '../eventstore/event-store.js';
+import { logCheckpointErrors } from '../eventstore/sqlite/background-checkpoints.js';
 import { createHookgateYoga } from '../graphql/create-yoga.js';
 import { admitGraphQLBody, MAX_GRAPHQL_BODY_BYTES } from './graphql-body-limit.js';
 import { readBody } from './read-body.js';
@@ -113,7 +114,7 @@ export function buildApp({
       mayCreateKeyFile: !config.kurrentDbConnectionString,
     }),
   );
-  const readModels = new ReadModelDatabase(config.readModelPath, { onCheckpointError: (err) => logger.error({ err }, err.message) });
+  const readModels = new ReadModelDatabase(config.readModelPath, { onCheckpointError: logCheckpointErrors(logger) });
   const runners = allProjections.map((projection) => new ProjectionRunner(store, readModels, projection, logger));
   const runnerOf = (projection: Projection) => runners.find((runner) => runner.projection === projection)!;
   const webhookRunner = runnerOf(webhookProjection);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { threadEntry } from '../../threads/thread-entry.js';
+import type { Logger } from '../../logging/logger.js';
 import type { CheckpointThreadData } from './checkpoint-thread.js';
 
 const THREAD_ENTRY = threadEntry(import.meta.url, 'checkpoint-thread');
@@ -18,6 +19,12 @@ export interface BackgroundCheckpointOptions {
    */
   onError?: (error: Error) => void;
 }
+
+/** An `onError` that logs each failure as an error. */
+export const logCheckpointErrors =
+  (logger: Logger) =>
+  (err: Error): void =>
+    logger.error({ err }, err.message);
 
 const NOTHING_TO_STOP: BackgroundCheckpoints = { stop: async () => {} };
 /** SQLite's own default: with no thread to checkpoint, the committing connection does it as SQLite would. */
